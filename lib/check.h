@@ -1,0 +1,55 @@
+/*
+ * check - the interface between the core and a check (DKIM, SPF, ...).
+ *
+ * A check exports one struct cm_check. init() builds read-only state from
+ * its parsed settings when a config snapshot is loaded (NULL state: the check
+ * is off in that snapshot); hooks run per SMTP stage on one message context
+ * and write results into it (lib/msg.h). A hook returns 0, or -1 with
+ * *error_r set, and the core then applies the check's failure policy. Which
+ * hooks exist decides what the MTA is asked to send.
+ */
+#ifndef CM_CHECK_H
+#define CM_CHECK_H
+
+#include <stdarg.h>
+
+#include "setting.h"
+
+struct cm_msg;
+struct cm_initctx;
+
+enum cm_stage { CM_CONNECT, CM_HELO, CM_MAIL, CM_RCPT, CM_HEADER, CM_EOH, CM_BODY, CM_EOM, CM_NSTAGES };
+
+typedef int cm_hook_fn(struct cm_msg *m, void *state, const char **error_r);
+
+/* cm_check.flags */
+#define CM_CHECK_NEEDS_MESSAGE 0x1 /* reads the spooled message at end of message */
+
+struct cm_check {
+	const char *name;  /* short: log field, debug switch ("spf") */
+	const char *title; /* section title in the sample config */
+	const struct setting *settings;
+	size_t conf_size;
+	/* Name of a SET_ENUM setting (words from cm_policy_words) holding the
+	 * failure policy; NULL means tempfail. */
+	const char *policy_setting;
+	unsigned flags;
+	int (*init)(struct cm_initctx *ic, const void *conf, void **state_r);
+	void (*free)(void *state);
+	cm_hook_fn *hooks[CM_NSTAGES];
+};
+
+enum cm_policy { CM_POLICY_ACCEPT, CM_POLICY_TEMPFAIL, CM_POLICY_REJECT };
+extern const char *const cm_policy_words[];
+
+/* For init(): report a problem with a setting as FILE:LINE: Name: text. */
+void cm_init_error(struct cm_initctx *ic, const char *setting, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Where a setting was set ("default" if not), for messages about files it names. */
+const char *cm_init_origin(struct cm_initctx *ic, const char *setting);
+/* The core's settings every check may read. */
+const struct cm_core_conf *cm_init_core(struct cm_initctx *ic);
+/* Allocate state that lives as long as the snapshot. */
+struct pool *cm_init_pool(struct cm_initctx *ic);
+
+#endif
