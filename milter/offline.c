@@ -1,0 +1,296 @@
+/*
+ * offline - `chainmilter check`: feed a message file through the same
+ * callbacks the milter uses, as an MTA would (headers one by one, body with
+ * CRLF line ends), and print the decision. Like `spamassassin -t`, for
+ * trying a config or a rule on a real message.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/buf.h"
+#include "../lib/ip.h"
+#include "callbacks.h"
+#include "cli.h"
+#include "log.h"
+#include "snapshot.h"
+
+#define MAX_RCPTS 100
+#define CHUNK	  65536
+
+struct offline_macros {
+	const char *auth;
+	const char *qid;
+};
+
+static const char *offline_macro(void *arg, const char *name)
+{
+	const struct offline_macros *om = arg;
+
+	if (strcmp(name, "{auth_authen}") == 0)
+		return om->auth;
+	if (strcmp(name, "i") == 0)
+		return om->qid;
+	return NULL;
+}
+
+static int read_all(FILE *fp, struct buf *b)
+{
+	char chunk[CHUNK];
+	size_t n;
+
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		buf_append(b, chunk, n);
+	return ferror(fp) || b->oom ? -1 : 0;
+}
+
+/* Headers one by one ("Name", " value" with folds as LF), then the body offset. */
+static size_t feed_headers(struct mctx *c, const char *msg, size_t len)
+{
+	size_t pos = 0;
+	struct buf name, value;
+
+	buf_init(&name);
+	buf_init(&value);
+	if (len >= 5 && strncmp(msg, "From ", 5) == 0) {
+		const char *nl = memchr(msg, '\n', len);
+
+		pos = nl != NULL ? (size_t)(nl - msg) + 1 : len;
+	}
+	while (pos < len) {
+		const char *line = msg + pos, *nl = memchr(line, '\n', len - pos);
+		size_t llen = nl != NULL ? (size_t)(nl - line) : len - pos;
+		size_t clen = llen > 0 && line[llen - 1] == '\r' ? llen - 1 : llen;
+		const char *colon;
+
+		pos += llen + (nl != NULL);
+		if (clen == 0)
+			break; /* end of headers */
+		if ((line[0] == ' ' || line[0] == '\t') && name.len > 0) {
+			buf_putc(&value, '\n');
+			buf_append(&value, line, clen);
+			continue;
+		}
+		if (name.len > 0)
+			cb_header(c, buf_str(&name), buf_str(&value));
+		buf_reset(&name);
+		buf_reset(&value);
+		colon = memchr(line, ':', clen);
+		if (colon == NULL) {
+			/* Not a header: the body starts here (as MTAs treat it). */
+			pos -= llen + (nl != NULL);
+			break;
+		}
+		buf_append(&name, line, (size_t)(colon - line));
+		buf_append(&value, colon + 1, clen - (size_t)(colon - line) - 1);
+	}
+	if (name.len > 0)
+		cb_header(c, buf_str(&name), buf_str(&value));
+	buf_free(&name);
+	buf_free(&value);
+	return pos;
+}
+
+static void feed_body(struct mctx *c, const char *body, size_t len)
+{
+	struct buf chunk;
+	size_t i;
+
+	buf_init(&chunk);
+	for (i = 0; i < len; i++) {
+		if (body[i] == '\n' && (i == 0 || body[i - 1] != '\r'))
+			buf_putc(&chunk, '\r');
+		buf_putc(&chunk, body[i]);
+		if (chunk.len >= CHUNK) {
+			cb_body(c, (const unsigned char *)chunk.data, chunk.len);
+			buf_reset(&chunk);
+		}
+	}
+	if (chunk.len > 0)
+		cb_body(c, (const unsigned char *)chunk.data, chunk.len);
+	buf_free(&chunk);
+}
+
+static const char *action_name(enum cm_action a)
+{
+	static const char *const names[] = {"accept", "quarantine", "tempfail", "discard",
+					    "reject"};
+
+	return names[a];
+}
+
+static void print_decision(const struct cm_decision *d)
+{
+	size_t i;
+
+	printf("verdict: %s\n", d->word);
+	printf("action: %s\n", action_name(d->action));
+	if (d->rcode != NULL)
+		printf("reply: %s %s %s\n", d->rcode, d->xcode != NULL ? d->xcode : "",
+		       d->text != NULL ? d->text : "");
+	for (i = 0; i < d->n_edits; i++) {
+		const struct cm_hdr_edit *e = &d->edits[i];
+
+		if (e->op == CM_HDR_DELETE)
+			printf("remove header: %s #%zu\n", e->name, e->index);
+		else
+			printf("%s header: %s: %s\n", e->op == CM_HDR_PREPEND ? "prepend" : "append",
+			       e->name, e->value);
+	}
+}
+
+static int check_usage(void)
+{
+	fprintf(stderr, "usage: chainmilter check [-c FILE] [-i IP] [-H HELO] [-f SENDER] "
+			"[-r RCPT]... [-a AUTHUSER] [-q QUEUEID] [FILE]\n");
+	return 2;
+}
+
+static int parse_client(const char *ip, struct sockaddr_storage *ss)
+{
+	struct ip_addr a;
+
+	memset(ss, 0, sizeof(*ss));
+	if (ip == NULL)
+		return 0;
+	if (ip_parse(ip, &a) < 0)
+		return -1;
+	if (a.family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, a.a, 4);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, a.a, 16);
+	}
+	return 0;
+}
+
+static int run(struct mctx *c, const char *msg, size_t len, const char *helo, const char *from,
+	       const char **rcpts, size_t n_rcpts, struct offline_macros *om,
+	       const struct sockaddr *sa)
+{
+	struct cb_macros mac = {offline_macro, om};
+	struct cm_decision d;
+	size_t i, body;
+
+	cb_connect(c, NULL, sa, &d);
+	if (d.action == CM_ACT_NONE)
+		cb_helo(c, helo, &d);
+	if (d.action == CM_ACT_NONE)
+		cb_mail(c, from, &mac, &d);
+	if (d.action != CM_ACT_NONE) {
+		printf("verdict: refused before the message\naction: %s\nreply: %s %s %s\n",
+		       action_name(d.action), d.rcode ? d.rcode : "", d.xcode ? d.xcode : "",
+		       d.text ? d.text : "");
+		return 1;
+	}
+	for (i = 0; i < n_rcpts; i++) {
+		cb_rcpt(c, rcpts[i], &mac, &d);
+		if (d.action != CM_ACT_NONE)
+			printf("recipient <%s> refused: %s %s %s\n", rcpts[i], d.rcode ? d.rcode : "",
+			       d.xcode ? d.xcode : "", d.text ? d.text : "");
+	}
+	if (c->m.n_rcpts == 0) {
+		printf("verdict: every recipient refused\naction: reject\n");
+		return 1;
+	}
+	body = feed_headers(c, msg, len);
+	cb_eoh(c, &mac);
+	feed_body(c, msg + body, len - body);
+	cb_eom(c, &mac, CM_VERSION, &d);
+	print_decision(&d);
+	cb_done(c);
+	return d.action == CM_ACT_NONE || d.action == CM_ACT_QUARANTINE ? 0 : 1;
+}
+
+int offline_check(int argc, char **argv)
+{
+	const char *config = CM_CONFIG_PATH, *ip = NULL, *helo = "localhost", *from = "";
+	const char *rcpts[MAX_RCPTS];
+	size_t n_rcpts = 0, i, n;
+	struct offline_macros om = {NULL, NULL};
+	struct sockaddr_storage ss;
+	struct cm_snapshot *snap;
+	struct mctx *c;
+	struct buf msg;
+	FILE *fp = stdin;
+	int opt, r;
+
+	optind = 1;
+	while ((opt = getopt(argc, argv, "c:i:H:f:r:a:q:")) != -1) {
+		switch (opt) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'i':
+			ip = optarg;
+			break;
+		case 'H':
+			helo = optarg;
+			break;
+		case 'f':
+			from = optarg;
+			break;
+		case 'r':
+			if (n_rcpts == MAX_RCPTS)
+				return check_usage();
+			rcpts[n_rcpts++] = optarg;
+			break;
+		case 'a':
+			om.auth = optarg;
+			break;
+		case 'q':
+			om.qid = optarg;
+			break;
+		default:
+			return check_usage();
+		}
+	}
+	if (optind + 1 < argc)
+		return check_usage();
+	if (n_rcpts == 0)
+		rcpts[n_rcpts++] = "postmaster@localhost";
+	if (parse_client(ip, &ss) < 0) {
+		fprintf(stderr, "chainmilter check: -i %s: expected an IP address\n", ip);
+		return 2;
+	}
+	if (optind < argc && (fp = fopen(argv[optind], "rb")) == NULL) {
+		fprintf(stderr, "chainmilter check: %s: %s\n", argv[optind], strerror(errno));
+		return 2;
+	}
+	buf_init(&msg);
+	r = read_all(fp, &msg);
+	if (fp != stdin)
+		fclose(fp);
+	if (r < 0) {
+		fprintf(stderr, "chainmilter check: cannot read the message\n");
+		buf_free(&msg);
+		return 2;
+	}
+	snap = snap_load(config, NULL, 0);
+	if (snap == NULL || (n = conf_nerrors(snap->conf)) > 0) {
+		for (i = 0; snap != NULL && i < n; i++)
+			fprintf(stderr, "%s\n", conf_errmsg(snap->conf, i));
+		snap_free(&snap);
+		buf_free(&msg);
+		return 2;
+	}
+	mlog_open(false, true, 0);
+	snap_install(snap);
+	c = cb_session();
+	r = c != NULL ? run(c, buf_str(&msg), msg.len, helo, from, rcpts, n_rcpts, &om,
+			    ip != NULL ? (struct sockaddr *)&ss : NULL)
+		      : 2;
+	cb_close(&c);
+	snap_install(NULL);
+	buf_free(&msg);
+	return r;
+}
