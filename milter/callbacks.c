@@ -46,7 +46,7 @@ struct mctx *cb_session(void)
 }
 
 void cb_connect(struct mctx *c, const char *hostname, const struct sockaddr *sa,
-		struct cm_decision *d)
+                struct cm_decision *d)
 {
 	mctx_connect(c, hostname, sa);
 	if (cb_draining()) {
@@ -78,7 +78,7 @@ static void log_refusal(struct mctx *c, const struct cm_verdict *v, const char *
 		copy.n_rcpts = 1;
 	}
 	mlog_summary(&copy, verdict_word(c->m.pool != NULL ? c->m.pool : c->m.conn_pool, v), NULL,
-		     mctx_elapsed_ms(c));
+	             mctx_elapsed_ms(c));
 }
 
 void cb_mail(struct mctx *c, const char *from, const struct cb_macros *mac, struct cm_decision *d)
@@ -154,8 +154,7 @@ void cb_body(struct mctx *c, const unsigned char *data, size_t len)
 	chain_run(&c->m, c->snap, CM_BODY);
 }
 
-void cb_eom(struct mctx *c, const struct cb_macros *mac, const char *version,
-	    struct cm_decision *d)
+void cb_eom(struct mctx *c, const struct cb_macros *mac, const char *version, struct cm_decision *d)
 {
 	struct cm_msg *m = &c->m;
 
@@ -173,14 +172,14 @@ void cb_eom(struct mctx *c, const struct cb_macros *mac, const char *version,
 	m->chunk_len = 0;
 	if (c->spool_error != NULL) {
 		log_warn("%s: %s", m->queue_id != NULL ? m->queue_id : m->session_id,
-			 c->spool_error);
+		         c->spool_error);
 		m->failed = true;
 	}
 	if (m->oversized)
 		log_info("%s: message of %zu bytes is over MaxMessageSize (%zu): not "
-			 "content-checked",
-			 m->queue_id != NULL ? m->queue_id : m->session_id, m->size,
-			 m->core->max_message_size);
+		         "content-checked",
+		         m->queue_id != NULL ? m->queue_id : m->session_id, m->size,
+		         m->core->max_message_size);
 	if (!m->failed)
 		chain_run(m, c->snap, CM_EOM);
 	verdict_final(m, version, d);
@@ -191,7 +190,7 @@ void cb_eom(struct mctx *c, const struct cb_macros *mac, const char *version,
 void cb_apply_failed(struct mctx *c, const char *what)
 {
 	log_error("%s: %s: the MTA refused a message change; it tempfails the message",
-		  c->m.queue_id != NULL ? c->m.queue_id : c->m.session_id, what);
+	          c->m.queue_id != NULL ? c->m.queue_id : c->m.session_id, what);
 }
 
 void cb_done(struct mctx *c)
@@ -199,7 +198,22 @@ void cb_done(struct mctx *c)
 	mctx_msg_end(c);
 }
 
+void cb_abort(struct mctx *c)
+{
+	if (c->in_message && !c->logged && c->m.size > 0)
+		log_info("%s: message aborted by the MTA after %zu bytes (the client went away, or "
+		         "the MTA sent something libmilter could not parse)",
+		         c->m.queue_id != NULL ? c->m.queue_id : c->m.session_id, c->m.size);
+	mctx_msg_end(c);
+}
+
 void cb_close(struct mctx **cp)
 {
+	struct mctx *c = *cp;
+
+	if (c != NULL && c->in_message && !c->logged)
+		log_warn("%s: the MTA closed the connection in the middle of a message (it went "
+		         "away, or sent something libmilter could not parse); nothing was decided",
+		         c->m.queue_id != NULL ? c->m.queue_id : c->m.session_id);
 	mctx_free(cp);
 }

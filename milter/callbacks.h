@@ -25,7 +25,7 @@ bool cb_draining(void);
 
 struct mctx *cb_session(void);
 void cb_connect(struct mctx *c, const char *hostname, const struct sockaddr *sa,
-		struct cm_decision *d);
+                struct cm_decision *d);
 void cb_helo(struct mctx *c, const char *helo, struct cm_decision *d);
 void cb_mail(struct mctx *c, const char *from, const struct cb_macros *mac, struct cm_decision *d);
 void cb_rcpt(struct mctx *c, const char *rcpt, const struct cb_macros *mac, struct cm_decision *d);
@@ -34,11 +34,13 @@ void cb_eoh(struct mctx *c, const struct cb_macros *mac);
 void cb_body(struct mctx *c, const unsigned char *data, size_t len);
 /* Runs the end-of-message checks, decides, logs the summary line. */
 void cb_eom(struct mctx *c, const struct cb_macros *mac, const char *version,
-	    struct cm_decision *d);
+            struct cm_decision *d);
 /* The MTA could not apply the decision: log it and forget the message. */
 void cb_apply_failed(struct mctx *c, const char *what);
-/* The message is over (after end of message, or aborted by the MTA). */
+/* The message is over (after end of message). */
 void cb_done(struct mctx *c);
+/* The MTA aborted the message (RSET, client gone, protocol error). */
+void cb_abort(struct mctx *c);
 void cb_close(struct mctx **cp);
 
 #endif

@@ -12,7 +12,7 @@
 extern const struct cm_check spam_check;
 
 const struct cm_check *const chain_checks[] = {
-	&spam_check,
+    &spam_check,
 };
 const size_t chain_n_checks = sizeof(chain_checks) / sizeof(chain_checks[0]);
 
@@ -29,13 +29,13 @@ static void apply_policy(struct cm_msg *m, const struct cm_check *c, int policy,
 		log_warn("%s: %s check failed, tempfailing: %s", id, c->name, error);
 		cm_logfield(m, c->name, "error");
 		cm_verdict(m, CM_ACT_TEMPFAIL, "451", "4.3.0", "TEMPFAIL", c->name,
-			   "Temporary failure in the %s check, please try again later", c->name);
+		           "Temporary failure in the %s check, please try again later", c->name);
 		break;
 	default:
 		log_warn("%s: %s check failed, rejecting as configured: %s", id, c->name, error);
 		cm_logfield(m, c->name, "error");
 		cm_verdict(m, CM_ACT_REJECT, "550", "5.7.0", "POLICY", c->name,
-			   "Message rejected: the %s check failed", c->name);
+		           "Message rejected: the %s check failed", c->name);
 		break;
 	}
 }
@@ -67,7 +67,8 @@ void chain_run(struct cm_msg *m, const struct cm_snapshot *snap, enum cm_stage s
 		m->current_check = i;
 		before = stage == CM_RCPT ? m->rcpt_verdict.action : m->verdict.action;
 		if (hook(m, snap->state[i], &error) < 0)
-			apply_policy(m, c, snap->policy[i], error != NULL ? error : "unknown error");
+			apply_policy(m, c, snap->policy[i],
+			             error != NULL ? error : "unknown error");
 		if (stage == CM_RCPT && m->rcpt_verdict.action != before)
 			m->rcpt_verdict.check = c->name;
 		else if (stage != CM_RCPT && m->verdict.action != before)

@@ -47,13 +47,15 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"check", offline_check,
-	 "check [-c FILE] [-i IP] [-H HELO] [-f SENDER] [-r RCPT]... [-a AUTHUSER] [FILE]\n"
-	 "      run the checks on a message (FILE or standard input) as if it arrived,\n"
-	 "      print the verdict, the header changes and the log line"},
-	{"sample-config", cmd_sample, "sample-config\n      print the sample config (every setting, its default and doc)"},
-	{"settings-doc", cmd_settings_doc, "settings-doc\n      print the settings as Markdown tables (the README's section)"},
-	{"version", cmd_version, "version\n      print the version"},
+    {"check", offline_check,
+     "check [-c FILE] [-i IP] [-H HELO] [-f SENDER] [-r RCPT]... [-a AUTHUSER] [FILE]\n"
+     "      run the checks on a message (FILE or standard input) as if it arrived,\n"
+     "      print the verdict, the header changes and the log line"},
+    {"sample-config", cmd_sample,
+     "sample-config\n      print the sample config (every setting, its default and doc)"},
+    {"settings-doc", cmd_settings_doc,
+     "settings-doc\n      print the settings as Markdown tables (the README's section)"},
+    {"version", cmd_version, "version\n      print the version"},
 };
 
 void cli_usage(FILE *fp)

@@ -121,7 +121,7 @@ static const struct setting *find(const struct conf *c, const char *name, size_t
 }
 
 static const char *origin_text(const struct conf *c, const struct conf_origin *o, char *buf,
-			       size_t size)
+                               size_t size)
 {
 	if (o->file == NULL)
 		snprintf(buf, size, "%s: default", conf_path(c));
@@ -147,7 +147,7 @@ const char *conf_where(const struct conf *c, size_t mod, const char *setting)
 }
 
 void conf_setting_error(struct conf *c, size_t mod, const char *setting, const char *fmt,
-			va_list ap)
+                        va_list ap)
 {
 	char msg[1024], where[512];
 	size_t idx;
@@ -228,7 +228,7 @@ static void put_bound(const struct setting *s, double v, struct buf *b)
 		}
 		if (fmod(v, m) == 0) {
 			buf_printf(b, "%.0f%s", v / m,
-				   s->type == SET_TIME ? time_units[i].unit : size_units[i].unit);
+			           s->type == SET_TIME ? time_units[i].unit : size_units[i].unit);
 			return;
 		}
 	}
@@ -247,7 +247,7 @@ static void expect_range(const struct setting *s, struct buf *b)
 
 /* Parse v for setting s into data; on error describe what was expected. */
 static int parse_value(struct conf *c, const struct setting *s, void *data, const char *v,
-		       struct buf *why)
+                       struct buf *why)
 {
 	char *p = (char *)data + s->offset;
 	double x;
@@ -291,8 +291,8 @@ static int parse_value(struct conf *c, const struct setting *s, void *data, cons
 		return 0;
 	}
 	case SET_SIZE: {
-		static const double mults[] = {1024, 1024, 1048576, 1048576, 1073741824,
-					       1073741824};
+		static const double mults[] = {1024,    1024,       1048576,
+		                               1048576, 1073741824, 1073741824};
 
 		if (parse_scaled(v, "kKmMgG", mults, &x) < 0 || x != floor(x) || x > 1e15 ||
 		    (bounded(s) && (x < s->min || x > s->max))) {
@@ -317,7 +317,8 @@ static int parse_value(struct conf *c, const struct setting *s, void *data, cons
 		x = strtod(v, &end);
 		if (errno != 0 || end == v || *end != '\0' || !isfinite(x) ||
 		    (bounded(s) && (x < s->min || x > s->max))) {
-			buf_puts(why, s->type == SET_LEVEL ? "expected a score" : "expected a number");
+			buf_puts(why,
+			         s->type == SET_LEVEL ? "expected a score" : "expected a number");
 			expect_range(s, why);
 			if (s->type == SET_LEVEL)
 				buf_puts(why, " such as 5.0, or always");
@@ -383,7 +384,7 @@ static void free_list(void *arg)
 }
 
 static int list_append(struct set_list *l, const char *value, const char *file, int line,
-		       struct pool *pool)
+                       struct pool *pool)
 {
 	struct set_item *v = realloc(l->items, (l->n + 1) * sizeof(*v));
 
@@ -421,7 +422,7 @@ static int apply_defaults(struct conf *c, struct modstate *ms)
 		buf_init(&why);
 		if (parse_value(c, s, ms->data, s->def, &why) < 0)
 			conf_error(c, "built-in default of %s (\"%s\") is invalid: %s", s->name,
-				   s->def, buf_str(&why));
+			           s->def, buf_str(&why));
 		buf_free(&why);
 	}
 	return 0;
@@ -443,8 +444,8 @@ static size_t distance(const char *a, const char *b)
 		row[0] = i;
 		for (j = 1; j <= lb; j++) {
 			size_t cur = row[j];
-			size_t cost = tolower((unsigned char)a[i - 1]) !=
-				      tolower((unsigned char)b[j - 1]);
+			size_t cost =
+			    tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
 			size_t best = prev + cost;
 
 			if (row[j] + 1 < best)
@@ -481,39 +482,39 @@ static const char *suggest(const struct conf *c, const char *name)
 static void expected_for(const struct setting *s, struct buf *why)
 {
 	static const char *const by_type[] = {
-		[SET_BOOL] = "yes or no",
-		[SET_INT] = "a whole number",
-		[SET_TIME] = "a duration such as 300, 5m or 2d",
-		[SET_SIZE] = "a size such as 64k or 10M",
-		[SET_DOUBLE] = "a number",
-		[SET_LEVEL] = "a score such as 5.0, or always",
-		[SET_STRING] = "a value",
-		[SET_ENUM] = "one of its words",
-		[SET_SOCKET] = "a socket such as inet:54321@localhost",
-		[SET_NETS] = "IP addresses or networks",
-		[SET_LIST] = "a value",
+	    [SET_BOOL] = "yes or no",
+	    [SET_INT] = "a whole number",
+	    [SET_TIME] = "a duration such as 300, 5m or 2d",
+	    [SET_SIZE] = "a size such as 64k or 10M",
+	    [SET_DOUBLE] = "a number",
+	    [SET_LEVEL] = "a score such as 5.0, or always",
+	    [SET_STRING] = "a value",
+	    [SET_ENUM] = "one of its words",
+	    [SET_SOCKET] = "a socket such as inet:54321@localhost",
+	    [SET_NETS] = "IP addresses or networks",
+	    [SET_LIST] = "a value",
 	};
 	buf_printf(why, "missing value, expected %s", by_type[s->type]);
 }
 
-static void set_one(struct conf *c, const char *name, const char *value, const char *file,
-		    int line)
+static void set_one(struct conf *c, const char *name, const char *value, const char *file, int line)
 {
 	size_t m, idx;
 	const struct setting *s = find(c, name, &m, &idx);
 	struct modstate *ms;
-	struct conf_origin *o;
+	struct conf_origin *o, here = {file, line};
+	char at[512];
 	struct buf why;
 
+	origin_text(c, &here, at, sizeof(at));
 	if (s == NULL) {
 		const char *sug = suggest(c, name);
 
 		if (sug != NULL)
-			conf_error(c, "%s:%d: %s: unknown setting, did you mean %s?", file, line,
-				   name, sug);
+			conf_error(c, "%s: %s: unknown setting, did you mean %s?", at, name, sug);
 		else
-			conf_error(c, "%s:%d: %s: unknown setting (see chainmilter -d for all)",
-				   file, line, name);
+			conf_error(c, "%s: %s: unknown setting (see chainmilter -d for all)", at,
+			           name);
 		return;
 	}
 	ms = &c->mods[m];
@@ -521,24 +522,20 @@ static void set_one(struct conf *c, const char *name, const char *value, const c
 	buf_init(&why);
 	if (*value == '\0') {
 		expected_for(s, &why);
-		conf_error(c, "%s:%d: %s: %s", file, line, s->name, buf_str(&why));
+		conf_error(c, "%s: %s: %s", at, s->name, buf_str(&why));
 	} else if (s->type == SET_LIST) {
 		if (list_append((struct set_list *)((char *)ms->data + s->offset), value, file,
-				line, c->pool) < 0)
-			conf_error(c, "%s:%d: %s: out of memory", file, line, s->name);
-		if (o->file == NULL) {
-			o->file = file;
-			o->line = line;
-		}
+		                line, c->pool) < 0)
+			conf_error(c, "%s: %s: out of memory", at, s->name);
+		if (o->file == NULL)
+			*o = here;
 	} else if (o->file != NULL && o->line > 0 && strcmp(o->file, file) == 0) {
-		conf_error(c, "%s:%d: %s: set again (first at line %d), expected it once", file,
-			   line, s->name, o->line);
+		conf_error(c, "%s: %s: set again (first at line %d), expected it once", at, s->name,
+		           o->line);
 	} else if (parse_value(c, s, ms->data, value, &why) < 0) {
-		conf_error(c, "%s:%d: %s: \"%s\": %s", file, line, s->name, value,
-			   buf_str(&why));
+		conf_error(c, "%s: %s: \"%s\": %s", at, s->name, value, buf_str(&why));
 	} else {
-		o->file = file;
-		o->line = line;
+		*o = here;
 	}
 	buf_free(&why);
 }
@@ -576,7 +573,7 @@ static void read_file(struct conf *c, const char *path)
 			int ch;
 
 			conf_error(c, "%s:%d: line longer than %d bytes, expected a shorter line",
-				   path, lineno, LINE_MAX_LEN - 2);
+			           path, lineno, LINE_MAX_LEN - 2);
 			while ((ch = fgetc(fp)) != EOF && ch != '\n')
 				;
 			continue;
@@ -602,7 +599,7 @@ static void read_file(struct conf *c, const char *path)
 }
 
 struct conf *conf_load(const struct conf_module *const *mods, size_t n, const char *path,
-		       const struct conf_override *ov, size_t n_ov)
+                       const struct conf_override *ov, size_t n_ov)
 {
 	struct conf *c = calloc(1, sizeof(*c));
 	size_t i;
@@ -753,14 +750,14 @@ void conf_dump(const struct conf *c, FILE *fp)
 
 			if (s->type == SET_LIST) {
 				const struct set_list *l =
-					(const struct set_list *)((char *)ms->data + s->offset);
+				    (const struct set_list *)((char *)ms->data + s->offset);
 
 				if (l->n == 0)
 					fprintf(fp, "#%-28s (none)\n", s->name);
 				for (k = 0; k < l->n; k++)
 					fprintf(fp, "%-29s %s    # %s:%d\n", s->name,
-						l->items[k].value, l->items[k].file,
-						l->items[k].line);
+					        l->items[k].value, l->items[k].file,
+					        l->items[k].line);
 				continue;
 			}
 			fprintf(fp, "%-29s ", s->name);
@@ -846,7 +843,7 @@ void conf_markdown(const struct conf_module *const *mods, size_t n, FILE *fp)
 
 	for (m = 0; m < n; m++) {
 		fprintf(fp, "\n#### %s\n\n| Setting | Default | Meaning |\n|---|---|---|\n",
-			mods[m]->title);
+		        mods[m]->title);
 		for (i = 0; mods[m]->table[i].name != NULL; i++) {
 			const struct setting *s = &mods[m]->table[i];
 

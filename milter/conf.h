@@ -36,7 +36,7 @@ struct conf_override {
  * of memory); check conf_nerrors().
  */
 struct conf *conf_load(const struct conf_module *const *mods, size_t n, const char *path,
-		       const struct conf_override *ov, size_t n_ov);
+                       const struct conf_override *ov, size_t n_ov);
 void conf_free(struct conf **cp);
 
 void *conf_data(const struct conf *c, size_t mod);
@@ -48,7 +48,7 @@ const char *conf_where(const struct conf *c, size_t mod, const char *setting);
 void conf_error(struct conf *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* An error about one setting, prefixed with where it was set. */
 void conf_setting_error(struct conf *c, size_t mod, const char *setting, const char *fmt,
-			va_list ap);
+                        va_list ap);
 size_t conf_nerrors(const struct conf *c);
 const char *conf_errmsg(const struct conf *c, size_t i);
 

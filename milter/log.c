@@ -16,7 +16,7 @@
 static bool to_syslog, to_stderr;
 
 static const int facilities[] = {LOG_MAIL,   LOG_DAEMON, LOG_LOCAL0, LOG_LOCAL1, LOG_LOCAL2,
-				 LOG_LOCAL3, LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7};
+                                 LOG_LOCAL3, LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7};
 
 static void sink(enum log_level level, const char *line)
 {
@@ -63,14 +63,14 @@ static void format_score(struct buf *b, double score)
 }
 
 void mlog_format_summary(const struct cm_msg *m, const char *word, const struct cm_decision *d,
-			 long elapsed_ms, char *out, size_t size)
+                         long elapsed_ms, char *out, size_t size)
 {
 	struct buf b;
 	size_t i;
 
 	buf_init(&b);
 	buf_printf(&b, "%s: %s, ip=%s <%s> ->", m->queue_id != NULL ? m->queue_id : m->session_id,
-		   word, m->client_addr, m->mail_from != NULL ? m->mail_from : "");
+	           word, m->client_addr, m->mail_from != NULL ? m->mail_from : "");
 	for (i = 0; i < m->n_rcpts; i++)
 		buf_printf(&b, "%s<%s>", i ? "," : " ", m->rcpts[i]);
 	if (m->n_rcpts == 0)
@@ -92,7 +92,7 @@ void mlog_format_summary(const struct cm_msg *m, const char *word, const struct 
 }
 
 void mlog_summary(const struct cm_msg *m, const char *word, const struct cm_decision *d,
-		  long elapsed_ms)
+                  long elapsed_ms)
 {
 	char line[4000];
 

@@ -19,9 +19,9 @@ void mlog_close(void);
  * score=7.3/5.0 tests=[SPF_FAIL=1.2,...] size=5231 time=3ms"
  */
 void mlog_summary(const struct cm_msg *m, const char *word, const struct cm_decision *d,
-		  long elapsed_ms);
+                  long elapsed_ms);
 /* The same line, into buf (for `chainmilter check`). */
 void mlog_format_summary(const struct cm_msg *m, const char *word, const struct cm_decision *d,
-			 long elapsed_ms, char *buf, size_t size);
+                         long elapsed_ms, char *buf, size_t size);
 
 #endif

@@ -32,18 +32,18 @@ struct daemon_state {
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: chainmilter [-c FILE] [-f] [-n] [-d] [-p SOCKET]\n"
-		"       chainmilter COMMAND [-c FILE] [options]\n"
-		"\n"
-		"  -c FILE    config file (default %s)\n"
-		"  -f         stay in the foreground and log to standard error\n"
-		"  -n         check the config, list every problem, exit 0 if none, else 1\n"
-		"  -d         print every setting with its effective value and origin\n"
-		"  -p SOCKET  listen here instead of the config's Socket\n"
-		"  -V         print the version\n"
-		"\n"
-		"commands:\n",
-		CM_CONFIG_PATH);
+	        "usage: chainmilter [-c FILE] [-f] [-n] [-d] [-p SOCKET]\n"
+	        "       chainmilter COMMAND [-c FILE] [options]\n"
+	        "\n"
+	        "  -c FILE    config file (default %s)\n"
+	        "  -f         stay in the foreground and log to standard error\n"
+	        "  -n         check the config, list every problem, exit 0 if none, else 1\n"
+	        "  -d         print every setting with its effective value and origin\n"
+	        "  -p SOCKET  listen here instead of the config's Socket\n"
+	        "  -V         print the version\n"
+	        "\n"
+	        "commands:\n",
+	        CM_CONFIG_PATH);
 	cli_usage(fp);
 }
 
@@ -156,7 +156,7 @@ static void reload(void *arg)
 
 	if (snap == NULL) {
 		log_error("reload of %s: out of memory; keeping the running configuration",
-			  st->config);
+		          st->config);
 		return;
 	}
 	n = conf_nerrors(snap->conf);
@@ -164,8 +164,8 @@ static void reload(void *arg)
 		for (i = 0; i < n; i++)
 			log_error("reload: %s", conf_errmsg(snap->conf, i));
 		log_error("reload of %s failed with %zu problem(s); keeping the running "
-			  "configuration",
-			  st->config, n);
+		          "configuration",
+		          st->config, n);
 		snap_free(&snap);
 		return;
 	}
@@ -180,22 +180,25 @@ static int run_daemon(struct daemon_state *st, struct cm_snapshot *snap)
 {
 	const struct cm_core_conf *core = snap->core;
 	struct mta_opts o = {
-		.socket = core->socket,
-		.version = CM_VERSION,
-		.timeout = core->milter_timeout,
-		.shutdown_timeout = core->shutdown_timeout,
-		.after_bind = after_bind,
-		.on_reload = reload,
-		.arg = st,
-		.socket_owner = core->user,
+	    .socket = core->socket,
+	    .version = CM_VERSION,
+	    .timeout = core->milter_timeout,
+	    .shutdown_timeout = core->shutdown_timeout,
+	    .after_bind = after_bind,
+	    .on_reload = reload,
+	    .arg = st,
+	    .socket_owner = core->user,
 	};
 	int r;
 
 	snprintf(st->socket, sizeof(st->socket), "%s", core->socket);
 	snprintf(st->user, sizeof(st->user), "%s", core->user);
 	snprintf(st->pidfile, sizeof(st->pidfile), "%s", core->pidfile);
+	if (!st->foreground && !core->syslog)
+		fprintf(stderr, "chainmilter: warning: Syslog no and no -f: the daemon's log "
+		                "lines go nowhere\n");
 	mlog_open(core->syslog && !st->foreground, st->foreground || !core->syslog,
-		  core->syslog_facility);
+	          core->syslog_facility);
 	log_set_debug(core->debug);
 	snap_install(snap);
 	r = mta_run(&o);
@@ -273,7 +276,7 @@ int main(int argc, char **argv)
 	}
 	if (print_errors(snap) != 0) {
 		fprintf(stderr, "chainmilter: %s has problems; not starting (check with -n)\n",
-			st.config);
+		        st.config);
 		snap_free(&snap);
 		return 1;
 	}

@@ -83,7 +83,7 @@ void mctx_connect(struct mctx *c, const char *hostname, const struct sockaddr *s
 	else
 		m->client_name = pool_printf(m->conn_pool, "[%s]", m->client_addr);
 	m->internal = m->client_ip.family != 0 &&
-		      ip_netlist_match(&c->snap->core->internal_hosts, &m->client_ip);
+	              ip_netlist_match(&c->snap->core->internal_hosts, &m->client_ip);
 }
 
 void mctx_helo(struct mctx *c, const char *helo)
@@ -123,7 +123,7 @@ int mctx_msg_begin(struct mctx *c)
 		return -1;
 	m->check_data = pool_alloc(m->pool, (c->snap->n_checks + 1) * sizeof(void *));
 	m->spool = spool_create(c->snap->core->spool_memory, c->snap->core->max_message_size,
-				c->snap->core->tmpdir);
+	                        c->snap->core->tmpdir);
 	if (m->check_data == NULL || m->spool == NULL) {
 		m->failed = true;
 		return -1;

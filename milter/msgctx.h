@@ -19,8 +19,8 @@ struct mctx {
 	struct cm_msg m;
 	struct cm_snapshot *snap;
 	bool in_message;
-	bool leadspc;	  /* header values arrive with their leading space */
-	bool logged;	  /* the summary line for this message was written */
+	bool leadspc;       /* header values arrive with their leading space */
+	bool logged;        /* the summary line for this message was written */
 	struct timespec t0; /* message start */
 	struct cm_verdict conn_verdict;
 	struct cm_verdict worst_rcpt; /* strongest per-recipient verdict given */

@@ -62,7 +62,7 @@ int __wrap_accept(int fd, struct sockaddr *sa, socklen_t *len)
 
 		if (setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
 			log_warn("cannot set TCP_NODELAY on a milter connection: %s",
-				 strerror(errno));
+			         strerror(errno));
 	}
 	return s;
 }
@@ -113,11 +113,11 @@ static void set_reply(SMFICTX *ctx, const struct cm_decision *d)
 	text[i] = '\0';
 	if (smfi_setreply(ctx, (char *)d->rcode, (char *)d->xcode, text) != MI_SUCCESS)
 		log_warn("the MTA refused reply text \"%s %s %s\"", d->rcode,
-			 d->xcode != NULL ? d->xcode : "", text);
+		         d->xcode != NULL ? d->xcode : "", text);
 }
 
 static sfsistat reply(SMFICTX *ctx, struct mctx *c, const struct cm_decision *d,
-		      unsigned long nr_flag)
+                      unsigned long nr_flag)
 {
 	switch (d->action) {
 	case CM_ACT_REJECT:
@@ -136,8 +136,8 @@ static sfsistat reply(SMFICTX *ctx, struct mctx *c, const struct cm_decision *d,
 /* ---- callbacks ---- */
 
 static sfsistat mta_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
-			      unsigned long f3, unsigned long *pf0, unsigned long *pf1,
-			      unsigned long *pf2, unsigned long *pf3)
+                              unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+                              unsigned long *pf2, unsigned long *pf3)
 {
 	struct mctx *c = cb_session();
 	unsigned long want;
@@ -284,14 +284,17 @@ static int apply_edits(SMFICTX *ctx, struct mctx *c, const struct cm_decision *d
 	size_t i;
 
 	for (i = 0; i < d->n_edits; i++)
-		if (d->edits[i].op == CM_HDR_DELETE && edit_header(ctx, c, &d->edits[i]) != MI_SUCCESS)
+		if (d->edits[i].op == CM_HDR_DELETE &&
+		    edit_header(ctx, c, &d->edits[i]) != MI_SUCCESS)
 			return -1;
 	/* Inserting at the top one by one: the last inserted ends up first. */
 	for (i = d->n_edits; i-- > 0;)
-		if (d->edits[i].op == CM_HDR_PREPEND && edit_header(ctx, c, &d->edits[i]) != MI_SUCCESS)
+		if (d->edits[i].op == CM_HDR_PREPEND &&
+		    edit_header(ctx, c, &d->edits[i]) != MI_SUCCESS)
 			return -1;
 	for (i = 0; i < d->n_edits; i++)
-		if (d->edits[i].op == CM_HDR_APPEND && edit_header(ctx, c, &d->edits[i]) != MI_SUCCESS)
+		if (d->edits[i].op == CM_HDR_APPEND &&
+		    edit_header(ctx, c, &d->edits[i]) != MI_SUCCESS)
 			return -1;
 	return 0;
 }
@@ -314,7 +317,7 @@ static sfsistat mta_eom(SMFICTX *ctx)
 		}
 		if (d.action == CM_ACT_QUARANTINE &&
 		    smfi_quarantine(ctx, (char *)(d.text != NULL ? d.text : "chainmilter")) !=
-			    MI_SUCCESS) {
+		        MI_SUCCESS) {
 			cb_apply_failed(c, "quarantine");
 			cb_done(c);
 			return SMFIS_TEMPFAIL;
@@ -332,7 +335,7 @@ static sfsistat mta_abort(SMFICTX *ctx)
 	struct mctx *c = priv(ctx);
 
 	if (c != NULL)
-		cb_done(c);
+		cb_abort(c);
 	return SMFIS_CONTINUE;
 }
 
@@ -368,15 +371,15 @@ static void drain(void)
 	cb_set_draining(true);
 	if (mctx_in_flight() > 0)
 		log_info("stopping: waiting up to %lds for %ld message(s) in progress",
-			 opts->shutdown_timeout, mctx_in_flight());
+		         opts->shutdown_timeout, mctx_in_flight());
 	while (mctx_in_flight() > 0 && waited_ms < limit_ms) {
 		nanosleep(&step, NULL);
 		waited_ms += 50;
 	}
 	if (mctx_in_flight() > 0)
 		log_warn("stopping with %ld message(s) unfinished; the MTA applies its "
-			 "milter_default_action to them",
-			 mctx_in_flight());
+		         "milter_default_action to them",
+		         mctx_in_flight());
 }
 
 static void *signal_thread(void *arg)
@@ -427,7 +430,7 @@ static int own_socket(const struct sock_spec *spec, const char *owner)
 		gid = getgrnam(group)->gr_gid;
 	if (chown(spec->path, pw->pw_uid, gid) < 0) {
 		log_error("Socket %s: cannot give it to %s: %s", spec->path, owner,
-			  strerror(errno));
+		          strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -436,20 +439,20 @@ static int own_socket(const struct sock_spec *spec, const char *owner)
 int mta_run(const struct mta_opts *o)
 {
 	static struct smfiDesc desc = {
-		.xxfi_name = "chainmilter",
-		.xxfi_version = SMFI_VERSION,
-		.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST,
-		.xxfi_connect = mta_connect,
-		.xxfi_helo = mta_helo,
-		.xxfi_envfrom = mta_envfrom,
-		.xxfi_envrcpt = mta_envrcpt,
-		.xxfi_header = mta_header,
-		.xxfi_eoh = mta_eoh,
-		.xxfi_body = mta_body,
-		.xxfi_eom = mta_eom,
-		.xxfi_abort = mta_abort,
-		.xxfi_close = mta_close,
-		.xxfi_negotiate = mta_negotiate,
+	    .xxfi_name = "chainmilter",
+	    .xxfi_version = SMFI_VERSION,
+	    .xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST,
+	    .xxfi_connect = mta_connect,
+	    .xxfi_helo = mta_helo,
+	    .xxfi_envfrom = mta_envfrom,
+	    .xxfi_envrcpt = mta_envrcpt,
+	    .xxfi_header = mta_header,
+	    .xxfi_eoh = mta_eoh,
+	    .xxfi_body = mta_body,
+	    .xxfi_eom = mta_eom,
+	    .xxfi_abort = mta_abort,
+	    .xxfi_close = mta_close,
+	    .xxfi_negotiate = mta_negotiate,
 	};
 	static sigset_t set;
 	struct sock_spec spec;

@@ -12,12 +12,12 @@
 struct mta_opts {
 	const char *socket;
 	const char *version;
-	long timeout;		       /* seconds of MTA silence before closing */
-	long shutdown_timeout;	       /* seconds to wait for messages in progress */
-	int (*after_bind)(void *arg);  /* daemonize, pid file, drop privileges */
-	void (*on_reload)(void *arg);  /* SIGHUP, SIGUSR1 */
+	long timeout;                 /* seconds of MTA silence before closing */
+	long shutdown_timeout;        /* seconds to wait for messages in progress */
+	int (*after_bind)(void *arg); /* daemonize, pid file, drop privileges */
+	void (*on_reload)(void *arg); /* SIGHUP, SIGUSR1 */
 	void *arg;
-	const char *socket_owner;      /* user[:group] to own a unix socket, or "" */
+	const char *socket_owner; /* user[:group] to own a unix socket, or "" */
 };
 
 /* Runs until stopped by a signal. Returns 0, or -1 with a message logged. */

@@ -14,13 +14,14 @@
 
 #include "../lib/buf.h"
 #include "../lib/ip.h"
+#include "../lib/rfc5322.h"
 #include "callbacks.h"
 #include "cli.h"
 #include "log.h"
 #include "snapshot.h"
 
 #define MAX_RCPTS 100
-#define CHUNK	  65536
+#define CHUNK     65536
 
 struct offline_macros {
 	const char *auth;
@@ -48,77 +49,30 @@ static int read_all(FILE *fp, struct buf *b)
 	return ferror(fp) || b->oom ? -1 : 0;
 }
 
-/* Headers one by one ("Name", " value" with folds as LF), then the body offset. */
-static size_t feed_headers(struct mctx *c, const char *msg, size_t len)
+static void feed_field(void *arg, const char *name, const char *value)
 {
-	size_t pos = 0;
-	struct buf name, value;
-
-	buf_init(&name);
-	buf_init(&value);
-	if (len >= 5 && strncmp(msg, "From ", 5) == 0) {
-		const char *nl = memchr(msg, '\n', len);
-
-		pos = nl != NULL ? (size_t)(nl - msg) + 1 : len;
-	}
-	while (pos < len) {
-		const char *line = msg + pos, *nl = memchr(line, '\n', len - pos);
-		size_t llen = nl != NULL ? (size_t)(nl - line) : len - pos;
-		size_t clen = llen > 0 && line[llen - 1] == '\r' ? llen - 1 : llen;
-		const char *colon;
-
-		pos += llen + (nl != NULL);
-		if (clen == 0)
-			break; /* end of headers */
-		if ((line[0] == ' ' || line[0] == '\t') && name.len > 0) {
-			buf_putc(&value, '\n');
-			buf_append(&value, line, clen);
-			continue;
-		}
-		if (name.len > 0)
-			cb_header(c, buf_str(&name), buf_str(&value));
-		buf_reset(&name);
-		buf_reset(&value);
-		colon = memchr(line, ':', clen);
-		if (colon == NULL) {
-			/* Not a header: the body starts here (as MTAs treat it). */
-			pos -= llen + (nl != NULL);
-			break;
-		}
-		buf_append(&name, line, (size_t)(colon - line));
-		buf_append(&value, colon + 1, clen - (size_t)(colon - line) - 1);
-	}
-	if (name.len > 0)
-		cb_header(c, buf_str(&name), buf_str(&value));
-	buf_free(&name);
-	buf_free(&value);
-	return pos;
+	cb_header(arg, name, value);
 }
 
 static void feed_body(struct mctx *c, const char *body, size_t len)
 {
-	struct buf chunk;
-	size_t i;
+	struct buf crlf;
+	size_t off;
 
-	buf_init(&chunk);
-	for (i = 0; i < len; i++) {
-		if (body[i] == '\n' && (i == 0 || body[i - 1] != '\r'))
-			buf_putc(&chunk, '\r');
-		buf_putc(&chunk, body[i]);
-		if (chunk.len >= CHUNK) {
-			cb_body(c, (const unsigned char *)chunk.data, chunk.len);
-			buf_reset(&chunk);
-		}
+	buf_init(&crlf);
+	rfc5322_crlf(body, len, &crlf);
+	for (off = 0; off < crlf.len; off += CHUNK) {
+		size_t n = crlf.len - off < CHUNK ? crlf.len - off : CHUNK;
+
+		cb_body(c, (const unsigned char *)crlf.data + off, n);
 	}
-	if (chunk.len > 0)
-		cb_body(c, (const unsigned char *)chunk.data, chunk.len);
-	buf_free(&chunk);
+	buf_free(&crlf);
 }
 
 static const char *action_name(enum cm_action a)
 {
 	static const char *const names[] = {"accept", "quarantine", "tempfail", "discard",
-					    "reject"};
+	                                    "reject"};
 
 	return names[a];
 }
@@ -138,15 +92,15 @@ static void print_decision(const struct cm_decision *d)
 		if (e->op == CM_HDR_DELETE)
 			printf("remove header: %s #%zu\n", e->name, e->index);
 		else
-			printf("%s header: %s: %s\n", e->op == CM_HDR_PREPEND ? "prepend" : "append",
-			       e->name, e->value);
+			printf("%s header: %s: %s\n",
+			       e->op == CM_HDR_PREPEND ? "prepend" : "append", e->name, e->value);
 	}
 }
 
 static int check_usage(void)
 {
 	fprintf(stderr, "usage: chainmilter check [-c FILE] [-i IP] [-H HELO] [-f SENDER] "
-			"[-r RCPT]... [-a AUTHUSER] [-q QUEUEID] [FILE]\n");
+	                "[-r RCPT]... [-a AUTHUSER] [-q QUEUEID] [FILE]\n");
 	return 2;
 }
 
@@ -174,8 +128,8 @@ static int parse_client(const char *ip, struct sockaddr_storage *ss)
 }
 
 static int run(struct mctx *c, const char *msg, size_t len, const char *helo, const char *from,
-	       const char **rcpts, size_t n_rcpts, struct offline_macros *om,
-	       const struct sockaddr *sa)
+               const char **rcpts, size_t n_rcpts, struct offline_macros *om,
+               const struct sockaddr *sa)
 {
 	struct cb_macros mac = {offline_macro, om};
 	struct cm_decision d;
@@ -195,14 +149,15 @@ static int run(struct mctx *c, const char *msg, size_t len, const char *helo, co
 	for (i = 0; i < n_rcpts; i++) {
 		cb_rcpt(c, rcpts[i], &mac, &d);
 		if (d.action != CM_ACT_NONE)
-			printf("recipient <%s> refused: %s %s %s\n", rcpts[i], d.rcode ? d.rcode : "",
-			       d.xcode ? d.xcode : "", d.text ? d.text : "");
+			printf("recipient <%s> refused: %s %s %s\n", rcpts[i],
+			       d.rcode ? d.rcode : "", d.xcode ? d.xcode : "",
+			       d.text ? d.text : "");
 	}
 	if (c->m.n_rcpts == 0) {
 		printf("verdict: every recipient refused\naction: reject\n");
 		return 1;
 	}
-	body = feed_headers(c, msg, len);
+	body = rfc5322_headers(msg, len, feed_field, c);
 	cb_eoh(c, &mac);
 	feed_body(c, msg + body, len - body);
 	cb_eom(c, &mac, CM_VERSION, &d);
@@ -287,8 +242,8 @@ int offline_check(int argc, char **argv)
 	snap_install(snap);
 	c = cb_session();
 	r = c != NULL ? run(c, buf_str(&msg), msg.len, helo, from, rcpts, n_rcpts, &om,
-			    ip != NULL ? (struct sockaddr *)&ss : NULL)
-		      : 2;
+	                    ip != NULL ? (struct sockaddr *)&ss : NULL)
+	              : 2;
 	cb_close(&c);
 	snap_install(NULL);
 	buf_free(&msg);

@@ -43,8 +43,8 @@ static void build_modules(void)
 {
 	size_t i;
 
-	modules[0] = (struct conf_module){"core", "Core", cm_core_settings,
-					  sizeof(struct cm_core_conf)};
+	modules[0] =
+	    (struct conf_module){"core", "Core", cm_core_settings, sizeof(struct cm_core_conf)};
 	module_ptrs[0] = &modules[0];
 	for (i = 0; i < chain_n_checks && i + 1 < MAX_MODULES; i++) {
 		const struct cm_check *c = chain_checks[i];
@@ -90,7 +90,7 @@ struct pool *cm_init_pool(struct cm_initctx *ic)
 /* ---- building ---- */
 
 static void core_error(struct cm_snapshot *snap, const char *setting, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void core_error(struct cm_snapshot *snap, const char *setting, const char *fmt, ...)
 {
@@ -115,7 +115,8 @@ static void finish_core(struct cm_snapshot *snap, struct cm_core_conf *core)
 		core->authserv_id = core->hostname;
 	if (stat(core->tmpdir, &st) < 0 || !S_ISDIR(st.st_mode))
 		core_error(snap, "TemporaryDirectory", "%s: %s, expected an existing directory",
-			   core->tmpdir, stat(core->tmpdir, &st) < 0 ? strerror(errno) : "not a directory");
+		           core->tmpdir,
+		           stat(core->tmpdir, &st) < 0 ? strerror(errno) : "not a directory");
 	if (core->user[0] != '\0') {
 		char name[256], *colon;
 
@@ -124,11 +125,13 @@ static void finish_core(struct cm_snapshot *snap, struct cm_core_conf *core)
 		if (colon != NULL)
 			*colon++ = '\0';
 		if (getpwnam(name) == NULL)
-			core_error(snap, "UserID", "%s: no such user, expected an existing user "
-						   "name", name);
+			core_error(snap, "UserID",
+			           "%s: no such user, expected an existing user "
+			           "name",
+			           name);
 		if (colon != NULL && getgrnam(colon) == NULL)
 			core_error(snap, "UserID", "%s: no such group, expected an existing group",
-				   colon);
+			           colon);
 	}
 }
 
@@ -191,7 +194,7 @@ static void build_scores(struct cm_snapshot *snap, const struct cm_core_conf *co
 
 		if (text == NULL)
 			core_error(snap, "ScoresFile", "%s: cannot read: %s", core->scores_file,
-				   why);
+			           why);
 		else
 			scores_parse(snap->scores, text, core->scores_file, report_score, &rep);
 		free(text);
@@ -201,9 +204,9 @@ static void build_scores(struct cm_snapshot *snap, const struct cm_core_conf *co
 
 		if (scores_set_line(snap->scores, it->value) < 0)
 			conf_error(snap->conf,
-				   "%s:%d: Score: \"%s\": expected SYMBOL SCORE, such as "
-				   "BAYES_99 3.5",
-				   it->file, it->line, it->value);
+			           "%s:%d: Score: \"%s\": expected SYMBOL SCORE, such as "
+			           "BAYES_99 3.5",
+			           it->file, it->line, it->value);
 	}
 }
 
@@ -234,8 +237,8 @@ static void init_checks(struct cm_snapshot *snap)
 			continue;
 		if (c->init(&ic, conf, &snap->state[i]) < 0 &&
 		    conf_nerrors(snap->conf) == errors_before)
-			conf_error(snap->conf, "%s: the %s check failed to start", conf_path(snap->conf),
-				   c->name);
+			conf_error(snap->conf, "%s: the %s check failed to start",
+			           conf_path(snap->conf), c->name);
 		if (snap->state[i] == NULL)
 			continue;
 		for (s = 0; s < CM_NSTAGES; s++)

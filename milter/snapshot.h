@@ -22,8 +22,8 @@ struct cm_snapshot {
 	const struct cm_core_conf *core;
 	struct cm_scores *scores;
 	size_t n_checks;
-	void **state;	    /* per check; NULL: off */
-	int *policy;	    /* per check: enum cm_policy */
+	void **state;       /* per check; NULL: off */
+	int *policy;        /* per check: enum cm_policy */
 	unsigned stages;    /* bit (1 << stage) set if an enabled check hooks it */
 	bool needs_message; /* some enabled check reads the whole message */
 };

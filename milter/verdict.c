@@ -66,7 +66,7 @@ struct edits {
 };
 
 static void push(struct edits *e, enum cm_hdr_op op, const char *name, const char *value,
-		 size_t index)
+                 size_t index)
 {
 	if (e->n == e->cap) {
 		size_t cap = e->cap ? e->cap * 2 : 16;
@@ -151,7 +151,7 @@ static const char *tests_list(struct cm_msg *m)
 }
 
 static void spam_headers(struct cm_msg *m, struct cm_decision *d, const char *version,
-			 struct edits *e)
+                         struct edits *e)
 {
 	const struct cm_core_conf *core = m->core;
 	bool spam = d->score >= core->tag2_level;
@@ -169,8 +169,9 @@ static void spam_headers(struct cm_msg *m, struct cm_decision *d, const char *ve
 	stars[n] = '\0';
 	buf_init(&status);
 	buf_init(&folded);
-	buf_printf(&status, "%s, score=%.1f required=%.1f tests=%s autolearn=no version=chainmilter-%s",
-		   spam ? "Yes" : "No", d->score, d->required, d->tests, version);
+	buf_printf(&status,
+	           "%s, score=%.1f required=%.1f tests=%s autolearn=no version=chainmilter-%s",
+	           spam ? "Yes" : "No", d->score, d->required, d->tests, version);
 	hdr_fold_sa("X-Spam-Status", buf_str(&status), &folded);
 	if (spam)
 		push(e, CM_HDR_PREPEND, "X-Spam-Flag", "YES", 0);
@@ -194,8 +195,8 @@ static void check_edits(struct cm_msg *m, enum cm_hdr_op op, struct edits *e)
 
 /* ---- the decision ---- */
 
-static void set_reply(struct cm_decision *d, enum cm_action a, const char *rcode,
-		      const char *xcode, const char *text)
+static void set_reply(struct cm_decision *d, enum cm_action a, const char *rcode, const char *xcode,
+                      const char *text)
 {
 	d->action = a;
 	d->rcode = rcode;
@@ -207,23 +208,23 @@ static void set_reply(struct cm_decision *d, enum cm_action a, const char *rcode
 static void spam_destiny(struct cm_msg *m, struct cm_verdict *v, double score)
 {
 	static const enum cm_action acts[] = {
-		[CM_DESTINY_PASS] = CM_ACT_NONE,
-		[CM_DESTINY_REJECT] = CM_ACT_REJECT,
-		[CM_DESTINY_DISCARD] = CM_ACT_DISCARD,
-		[CM_DESTINY_QUARANTINE] = CM_ACT_QUARANTINE,
+	    [CM_DESTINY_PASS] = CM_ACT_NONE,
+	    [CM_DESTINY_REJECT] = CM_ACT_REJECT,
+	    [CM_DESTINY_DISCARD] = CM_ACT_DISCARD,
+	    [CM_DESTINY_QUARANTINE] = CM_ACT_QUARANTINE,
 	};
 	enum cm_action a = acts[m->core->spam_destiny];
 
 	if (score < m->core->kill_level || a <= v->action)
 		return;
 	*v = (struct cm_verdict){
-		.action = a,
-		.rcode = "554",
-		.xcode = "5.7.1",
-		.text = a == CM_ACT_QUARANTINE ? pool_printf(m->pool, "spam, score=%.1f", score)
-					       : "Message rejected as spam",
-		.category = "SPAM",
-		.check = "spam",
+	    .action = a,
+	    .rcode = "554",
+	    .xcode = "5.7.1",
+	    .text = a == CM_ACT_QUARANTINE ? pool_printf(m->pool, "spam, score=%.1f", score)
+	                                   : "Message rejected as spam",
+	    .category = "SPAM",
+	    .check = "spam",
 	};
 }
 
@@ -241,13 +242,17 @@ void verdict_final(struct cm_msg *m, const char *version, struct cm_decision *d)
 	if (m->scored)
 		spam_destiny(m, &v, d->score);
 	if (m->oversized && core->on_oversize == CM_OVERSIZE_REJECT)
-		v = (struct cm_verdict){CM_ACT_REJECT, "552", "5.3.4",
-					"Message too big for content checks", "OVERSIZED", NULL,
-					NULL};
+		v = (struct cm_verdict){
+		    CM_ACT_REJECT, "552", "5.3.4", "Message too big for content checks",
+		    "OVERSIZED",   NULL,  NULL};
 	else if (m->oversized && core->on_oversize == CM_OVERSIZE_TEMPFAIL)
-		v = (struct cm_verdict){CM_ACT_TEMPFAIL, "452", "4.3.4",
-					"Message too big for content checks, try again later",
-					"OVERSIZED", NULL, NULL};
+		v = (struct cm_verdict){CM_ACT_TEMPFAIL,
+		                        "452",
+		                        "4.3.4",
+		                        "Message too big for content checks, try again later",
+		                        "OVERSIZED",
+		                        NULL,
+		                        NULL};
 
 	if (v.action != CM_ACT_NONE && v.action != CM_ACT_QUARANTINE)
 		set_reply(d, v.action, v.rcode, v.xcode, v.text);
@@ -276,14 +281,14 @@ void verdict_final(struct cm_msg *m, const char *version, struct cm_decision *d)
 		free(e.v);
 		memset(&e, 0, sizeof(e));
 		set_reply(d, CM_ACT_TEMPFAIL, "451", "4.3.0",
-			  "Temporary failure in message checks, please try again later");
+		          "Temporary failure in message checks, please try again later");
 		d->word = "Tempfailed (internal error)";
 	}
 	d->edits = e.n > 0 ? pool_memdup(m->pool, e.v, e.n * sizeof(*e.v)) : NULL;
 	d->n_edits = d->edits != NULL ? e.n : 0;
 	if (e.n > 0 && d->edits == NULL) {
 		set_reply(d, CM_ACT_TEMPFAIL, "451", "4.3.0",
-			  "Temporary failure in message checks, please try again later");
+		          "Temporary failure in message checks, please try again later");
 		d->word = "Tempfailed (internal error)";
 	}
 	free(e.v);
