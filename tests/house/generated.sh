@@ -1,0 +1,20 @@
+#!/bin/sh
+# The sample config and the README's settings section are generated from the
+# settings tables; they must match what the binary generates now.
+cd "$(dirname "$0")/../.."
+if build/chainmilter sample-config | cmp -s - etc/chainmilter.conf; then
+	echo "ok - etc/chainmilter.conf matches the settings table (make sample-config)"
+else
+	echo "not ok - etc/chainmilter.conf matches the settings table (make sample-config)"
+	build/chainmilter sample-config | diff etc/chainmilter.conf - | head -20 | sed 's/^/# /'
+fi
+if sh scripts/readme-settings.sh build/chainmilter README.md --check; then
+	echo "ok - README settings section matches the settings table (make readme-settings)"
+else
+	echo "not ok - README settings section matches the settings table (make readme-settings)"
+fi
+if build/chainmilter -n -c etc/chainmilter.conf >/dev/null; then
+	echo "ok - the sample config passes chainmilter -n as it stands"
+else
+	echo "not ok - the sample config passes chainmilter -n as it stands"
+fi

@@ -1,0 +1,294 @@
+# tb.sh - the integration test bed, sourced by tests/integration/t_*.sh.
+#
+# Starts real components on loopback ports picked free at run time and stops
+# them by PID when the test exits: chainmilter (CM_BIN, the sanitizer build
+# by default), a private Postfix instance relaying to smtp-sink, and nsd
+# serving the zones in tests/zones/. Results are TAP-like lines that
+# tests/run.sh counts: "ok - what" or "not ok - what".
+
+set -u
+
+TB_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+CM_BIN=${CM_BIN:-$TB_ROOT/build-asan/chainmilter}
+PY=/usr/bin/python3
+TB_FAILS=0
+TB_PIDS=""
+TB_POSTFIX=""
+
+TB_DIR=$(mktemp -d /tmp/cmtest.XXXXXX)
+chmod 755 "$TB_DIR" # Postfix's unprivileged daemons walk into it
+export ASAN_OPTIONS="log_path=$TB_DIR/asan:detect_leaks=1:abort_on_error=0"
+export UBSAN_OPTIONS="log_path=$TB_DIR/ubsan:print_stacktrace=1"
+
+ok() { echo "ok - $*"; }
+fail() {
+	echo "not ok - $*"
+	TB_FAILS=$((TB_FAILS + 1))
+}
+# check "description" command...: ok if the command succeeds.
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else fail "$desc"; fi
+}
+diag() { echo "# $*"; }
+
+tb_cleanup() {
+	[ -n "$TB_POSTFIX" ] && postfix -c "$TB_POSTFIX/etc" stop >/dev/null 2>&1
+	for p in $TB_PIDS; do kill -TERM "$p" 2>/dev/null; done
+	for p in $TB_PIDS; do tb_wait_exit "$p" 10 || kill -KILL "$p" 2>/dev/null; done
+	if ls "$TB_DIR"/asan.* "$TB_DIR"/ubsan.* >/dev/null 2>&1; then
+		fail "no sanitizer reports ($(basename "$0"))"
+		cat "$TB_DIR"/asan.* "$TB_DIR"/ubsan.* 2>/dev/null | head -60 | sed 's/^/# /'
+	fi
+	if [ "$TB_FAILS" -gt 0 ] && [ -z "${TB_KEEP:-}" ]; then
+		for f in "$TB_DIR"/milter*.log "$TB_DIR"/postfix/maillog; do
+			[ -f "$f" ] && { diag "--- $f"; tail -30 "$f" | sed 's/^/# /'; }
+		done
+	fi
+	[ -z "${TB_KEEP:-}" ] && rm -rf "$TB_DIR"
+}
+trap tb_cleanup EXIT
+
+# A TCP port nobody listens on now.
+tb_port() {
+	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# tb_wait_port PORT [SECONDS]: until something accepts connections there.
+tb_wait_port() {
+	$PY - "$1" "${2:-10}" <<'EOF'
+import socket, sys, time
+port, limit = int(sys.argv[1]), time.time() + float(sys.argv[2])
+while time.time() < limit:
+    try:
+        socket.create_connection(("127.0.0.1", port), 0.2).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.05)
+sys.exit(1)
+EOF
+}
+
+# tb_wait_exit PID SECONDS: 0 once the process is gone.
+tb_wait_exit() {
+	n=0
+	while kill -0 "$1" 2>/dev/null; do
+		n=$((n + 1))
+		[ "$n" -gt $(($2 * 20)) ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+# ---- chainmilter ----
+
+# tb_milter_start NAME [config lines on stdin]: start chainmilter with a
+# config made of the lines given; sets MILTER_PORT_<NAME>, MILTER_PID_<NAME>.
+tb_milter_start() {
+	name=$1
+	port=$(tb_port)
+	conf=$TB_DIR/milter-$name.conf
+	{
+		echo "Socket inet:$port@127.0.0.1"
+		echo "TemporaryDirectory $TB_DIR"
+		cat
+	} >"$conf"
+	"$CM_BIN" -f -c "$conf" >>"$TB_DIR/milter-$name.log" 2>&1 &
+	pid=$!
+	TB_PIDS="$TB_PIDS $pid"
+	eval "MILTER_PORT_$name=$port MILTER_PID_$name=$pid MILTER_CONF_$name=$conf"
+	if ! tb_wait_port "$port" 15; then
+		fail "chainmilter $name started on port $port"
+		cat "$TB_DIR/milter-$name.log" | sed 's/^/# /'
+		return 1
+	fi
+}
+
+# tb_milter_stop NAME: SIGTERM, and the exit status must be 0.
+tb_milter_stop() {
+	eval "pid=\$MILTER_PID_$1"
+	kill -TERM "$pid" 2>/dev/null
+	tb_wait_exit "$pid" 20 || return 1
+	wait "$pid" 2>/dev/null
+}
+
+tb_milter_log() { cat "$TB_DIR/milter-$1.log"; }
+
+# ---- Postfix and smtp-sink ----
+
+# tb_sink_start: smtp-sink on a free port, one file per message in $TB_DIR/sink.
+tb_sink_start() {
+	SINK_PORT=$(tb_port)
+	mkdir -p "$TB_DIR/sink"
+	chmod 777 "$TB_DIR/sink"
+	smtp-sink -u postfix -d "$TB_DIR/sink/msg." "127.0.0.1:$SINK_PORT" 100 \
+		>"$TB_DIR/sink.log" 2>&1 &
+	TB_PIDS="$TB_PIDS $!"
+	tb_wait_port "$SINK_PORT" 10
+}
+
+# tb_sink_count: messages received so far.
+tb_sink_count() { ls "$TB_DIR/sink" 2>/dev/null | wc -l; }
+
+# tb_sink_wait N [SECONDS]: until N messages arrived.
+tb_sink_wait() {
+	n=0
+	while [ "$(tb_sink_count)" -lt "$1" ]; do
+		n=$((n + 1))
+		[ "$n" -gt $((${2:-20} * 10)) ] && return 1
+		sleep 0.1
+	done
+}
+
+# tb_sink_last: path of the newest message.
+tb_sink_last() { ls -t "$TB_DIR"/sink/msg.* 2>/dev/null | head -1; }
+
+# tb_postfix_start MILTER_PORT [extra main.cf lines on stdin]: a private
+# Postfix with smtpd on SMTP_PORT relaying everything to smtp-sink.
+tb_postfix_start() {
+	milter=$1
+	pf=$TB_DIR/postfix
+	TB_POSTFIX=$pf
+	SMTP_PORT=$(tb_port)
+	mkdir -p "$pf/etc" "$pf/queue" "$pf/data"
+	chown postfix "$pf/data"
+	cat >"$pf/etc/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $pf/queue
+data_directory = $pf/data
+command_directory = /usr/sbin
+daemon_directory = /usr/lib/postfix/sbin
+shlib_directory = /usr/lib/postfix
+meta_directory = /etc/postfix
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mx.test.example
+mydomain = test.example
+mydestination =
+alias_maps =
+alias_database =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, check_client_access static:OK, reject_unauth_destination
+smtpd_authorized_xclient_hosts = 127.0.0.0/8
+relayhost = [127.0.0.1]:$SINK_PORT
+smtp_dns_support_level = disabled
+smtpd_milters = inet:127.0.0.1:$milter
+non_smtpd_milters = inet:127.0.0.1:$milter
+milter_default_action = tempfail
+milter_connect_timeout = 5s
+maillog_file = $pf/maillog
+maillog_file_prefixes = $TB_DIR
+EOF
+	cat >>"$pf/etc/main.cf"
+	cat >"$pf/etc/master.cf" <<EOF
+127.0.0.1:$SMTP_PORT inet n - n - - smtpd
+pickup    unix  n       -       n       1       1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+	postfix -c "$pf/etc" check >/dev/null 2>&1
+	if ! postfix -c "$pf/etc" start >/dev/null 2>&1 || ! tb_wait_port "$SMTP_PORT" 15; then
+		fail "Postfix started"
+		tail -20 "$pf/maillog" 2>/dev/null | sed 's/^/# /'
+		return 1
+	fi
+}
+
+# tb_smtp ARGS...: one SMTP transaction through Postfix (see smtpclient.py).
+tb_smtp() { $PY "$TB_ROOT/tests/lib/smtpclient.py" --port "$SMTP_PORT" "$@"; }
+
+# tb_sendmail ARGS...: submit through Postfix's sendmail (non_smtpd_milters).
+tb_sendmail() { /usr/sbin/sendmail -C "$TB_POSTFIX/etc" "$@"; }
+
+# tb_postqueue: the instance's queue listing.
+tb_postqueue() { postqueue -c "$TB_POSTFIX/etc" -p; }
+
+# tb_maillog: Postfix's log.
+tb_maillog() { cat "$TB_POSTFIX/maillog" 2>/dev/null; }
+
+# ---- DNS ----
+
+# tb_dns_start: nsd answering for every zone in tests/zones/ on DNS_PORT.
+tb_dns_start() {
+	DNS_PORT=$(tb_port)
+	d=$TB_DIR/nsd
+	mkdir -p "$d"
+	{
+		cat <<EOF
+server:
+	ip-address: 127.0.0.1@$DNS_PORT
+	server-count: 1
+	username: ""
+	chroot: ""
+	database: ""
+	zonesdir: "$TB_ROOT/tests/zones"
+	pidfile: "$d/nsd.pid"
+	zonelistfile: "$d/zone.list"
+	xfrdfile: "$d/xfrd.state"
+	xfrdir: "$d"
+	logfile: "$d/nsd.log"
+	verbosity: 1
+remote-control:
+	control-enable: no
+EOF
+		for z in "$TB_ROOT"/tests/zones/*.zone; do
+			n=$(basename "$z" .zone)
+			[ "$n" = root ] && n=.
+			printf 'zone:\n\tname: "%s"\n\tzonefile: "%s"\n' "$n" "$z"
+		done
+	} >"$d/nsd.conf"
+	nsd -d -c "$d/nsd.conf" >"$d/nsd.out" 2>&1 &
+	TB_PIDS="$TB_PIDS $!"
+	n=0
+	until dig +time=1 +tries=1 -p "$DNS_PORT" @127.0.0.1 test.example SOA +short 2>/dev/null |
+		grep -q .; do
+		n=$((n + 1))
+		if [ "$n" -gt 50 ]; then
+			fail "nsd started"
+			cat "$d/nsd.out" "$d/nsd.log" 2>/dev/null | sed 's/^/# /'
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# tb_dig NAME TYPE: the answer's data from the test DNS server.
+tb_dig() { dig +time=2 +tries=1 -p "$DNS_PORT" @127.0.0.1 "$1" "$2" +short; }
+
+tb_done() {
+	[ "$TB_FAILS" -eq 0 ]
+}
+
+# tb_headers_of FILE: write FILE's header block, CRs dropped, to $TB_DIR/h
+# and print that path (grep it with check).
+tb_headers_of() {
+	sed -n '1,/^\r\{0,1\}$/p' "$1" | tr -d '\r' >"$TB_DIR/h"
+	echo "$TB_DIR/h"
+}
+
+# tb_unfolded FILE: header block with folded lines joined (fold kept as one TAB).
+tb_unfolded() {
+	sed -n '1,/^\r\{0,1\}$/p' "$1" | tr -d '\r' |
+		awk '/^[ \t]/ { line = line "\t" substr($0, 2); next } { if (NR > 1) print line; line = $0 } END { print line }' \
+		>"$TB_DIR/hu"
+	echo "$TB_DIR/hu"
+}
