@@ -1,0 +1,112 @@
+#!/bin/sh
+# The binary as an admin uses it: -n and -d, config errors with file:line,
+# refusing to start on a bad config or a busy port, `chainmilter check`,
+# privilege drop (UserID) and the pid file.
+. "$(dirname "$0")/../lib/tb.sh"
+
+F=$TB_ROOT/tests/fixtures
+SAMPLE=$TB_ROOT/etc/chainmilter.conf
+
+"$CM_BIN" -n -c "$SAMPLE" >"$TB_DIR/out" 2>&1
+check "-n on the sample config exits 0 and says OK" grep -q ": OK$" "$TB_DIR/out"
+
+# The sample config starts a working daemon as it stands (only the port moved).
+p=$(tb_port)
+"$CM_BIN" -f -c "$SAMPLE" -p "inet:$p@127.0.0.1" >"$TB_DIR/sample.log" 2>&1 &
+spid=$!
+TB_PIDS="$TB_PIDS $spid"
+check "the sample config starts the daemon and it listens" tb_wait_port "$p" 15
+check "it says so on standard error" grep -q "listening on inet:$p@127.0.0.1" "$TB_DIR/sample.log"
+kill -TERM "$spid"
+check "and it stops on SIGTERM" tb_wait_exit "$spid" 20
+
+bad=$TB_DIR/bad.conf
+cat >"$bad" <<EOF
+# a config with three problems
+Socket inet:99999@localhost
+SpamTag2Level lots
+SpamScorng yes
+SpamKillLevel 12
+EOF
+"$CM_BIN" -n -c "$bad" >"$TB_DIR/out" 2>&1
+rc=$?
+check "-n on a broken config exits 1" test "$rc" -eq 1
+check "-n names the bad port with file:line and what is expected" \
+	grep -qx "$bad:2: Socket: \"inet:99999@localhost\": expected a port number from 1 to 65535 in inet:PORT@HOST" "$TB_DIR/out"
+check "-n names the bad number" \
+	grep -qx "$bad:3: SpamTag2Level: \"lots\": expected a number from -10000 to 10000" "$TB_DIR/out"
+check "-n names the unknown setting and suggests one" \
+	grep -qx "$bad:4: SpamScorng: unknown setting, did you mean SpamScoring?" "$TB_DIR/out"
+check "-n lists exactly the three problems" test "$(wc -l <"$TB_DIR/out")" -eq 3
+
+"$CM_BIN" -f -c "$bad" >"$TB_DIR/out" 2>&1
+check "the daemon refuses to start on a broken config (exit 1, says so)" \
+	sh -c "[ $? -eq 1 ] && grep -q 'has problems; not starting' '$TB_DIR/out'"
+
+"$CM_BIN" -n -c /nonexistent/chainmilter.conf >"$TB_DIR/out" 2>&1
+check "a missing config file is named" \
+	grep -q '/nonexistent/chainmilter.conf: cannot open config file: No such file or directory' "$TB_DIR/out"
+
+"$CM_BIN" -d -c "$SAMPLE" >"$TB_DIR/out" 2>&1
+check "-d prints every setting with its effective value" \
+	sh -c "grep -q '^Socket  *inet:54321@localhost    # default$' '$TB_DIR/out' &&
+	       grep -q '^SpamTag2Level  *5.0    # default$' '$TB_DIR/out'"
+nsettings=$(grep -c '^#[A-Z][A-Za-z0-9-]*\( \|$\)' "$SAMPLE")
+nlisted=$(grep -c '^#\{0,1\}[A-Z][A-Za-z0-9-]* ' "$TB_DIR/out")
+check "-d lists as many settings as the sample config documents ($nsettings)" \
+	test "$nsettings" -eq "$nlisted"
+printf 'SpamKillLevel 20\n' >"$TB_DIR/kill.conf"
+"$CM_BIN" -d -c "$TB_DIR/kill.conf" >"$TB_DIR/out" 2>&1
+check "-d says where a value was set" grep -q "^SpamKillLevel  *20.0    # $TB_DIR/kill.conf:1$" "$TB_DIR/out"
+
+"$CM_BIN" -n -c "$SAMPLE" -p inet:0@localhost >"$TB_DIR/out" 2>&1
+check "-p with a bad socket is refused and attributed to -p" \
+	grep -q '^-p: Socket: "inet:0@localhost": expected a port number' "$TB_DIR/out"
+
+printf 'UserID no-such-user-here\nScoresFile /nonexistent/scores.conf\nScore GTUBE lots\n' >"$TB_DIR/u.conf"
+"$CM_BIN" -n -c "$TB_DIR/u.conf" >"$TB_DIR/out" 2>&1
+check "an unknown UserID is a config error" \
+	grep -q "$TB_DIR/u.conf:1: UserID: no-such-user-here: no such user" "$TB_DIR/out"
+check "an unreadable ScoresFile is a config error" \
+	grep -q "$TB_DIR/u.conf:2: ScoresFile: /nonexistent/scores.conf: cannot read" "$TB_DIR/out"
+check "a malformed Score line is a config error" \
+	grep -q "$TB_DIR/u.conf:3: Score: \"GTUBE lots\": expected SYMBOL SCORE" "$TB_DIR/out"
+
+# chainmilter check: the offline verdict.
+"$CM_BIN" check -c "$SAMPLE" -i 192.0.2.1 -f sender@example.net -r rcpt@example.org \
+	"$F/gtube.eml" >"$TB_DIR/out" 2>"$TB_DIR/err"
+rc=$?
+check "check: GTUBE is Passed SPAM with exit 0 (delivered)" \
+	sh -c "[ $rc -eq 0 ] && grep -qx 'verdict: Passed SPAM' '$TB_DIR/out'"
+check "check: prints the X-Spam-Status header that would be added" \
+	grep -q '^prepend header: X-Spam-Status: Yes, score=1000.0 required=5.0 tests=GTUBE' "$TB_DIR/out"
+check "check: prints the log line" \
+	grep -q 'Passed SPAM, ip=192.0.2.1 <sender@example.net> -> <rcpt@example.org>' "$TB_DIR/err"
+printf 'SpamDestiny reject\n' >"$TB_DIR/reject.conf"
+"$CM_BIN" check -c "$TB_DIR/reject.conf" -i 192.0.2.1 <"$F/gtube.eml" >"$TB_DIR/out" 2>&1
+rc=$?
+check "check: with SpamDestiny reject it prints the 554 reply and exits 1" \
+	sh -c "[ $rc -eq 1 ] && grep -qx 'reply: 554 5.7.1 Message rejected as spam' '$TB_DIR/out'"
+"$CM_BIN" check -c "$SAMPLE" -i 192.0.2.1 <"$F/clean.eml" >"$TB_DIR/out" 2>&1
+check "check: a clean message is Passed CLEAN" grep -qx 'verdict: Passed CLEAN' "$TB_DIR/out"
+"$CM_BIN" no-such-command >"$TB_DIR/out" 2>&1
+check "an unknown subcommand exits 2 and lists the commands" \
+	sh -c "[ $? -eq 2 ] && grep -q '^  check ' '$TB_DIR/out'"
+
+# Privilege drop and pid file.
+tb_milter_start user <<EOF || exit 1
+UserID nobody
+PidFile $TB_DIR/chainmilter.pid
+EOF
+uid=$(awk '/^Uid:/ { print $2 }' "/proc/$MILTER_PID_user/status")
+check "UserID nobody: the daemon runs as nobody after binding" test "$uid" = "$(id -u nobody)"
+check "PidFile holds the daemon's pid" test "$(cat "$TB_DIR/chainmilter.pid")" = "$MILTER_PID_user"
+
+# A busy port: a second daemon on it refuses to start, clearly.
+"$CM_BIN" -f -c "$MILTER_CONF_user" >"$TB_DIR/out" 2>&1
+rc=$?
+check "a second daemon on a busy port exits 1 naming the socket" \
+	sh -c "[ $rc -eq 1 ] && grep -q 'cannot listen on inet:$MILTER_PORT_user@127.0.0.1' '$TB_DIR/out'"
+check "chainmilter (as nobody) exits 0 on SIGTERM" tb_milter_stop user
+
+tb_done
