@@ -18,7 +18,17 @@
 struct cm_msg;
 struct cm_initctx;
 
-enum cm_stage { CM_CONNECT, CM_HELO, CM_MAIL, CM_RCPT, CM_HEADER, CM_EOH, CM_BODY, CM_EOM, CM_NSTAGES };
+enum cm_stage {
+	CM_CONNECT,
+	CM_HELO,
+	CM_MAIL,
+	CM_RCPT,
+	CM_HEADER,
+	CM_EOH,
+	CM_BODY,
+	CM_EOM,
+	CM_NSTAGES
+};
 
 typedef int cm_hook_fn(struct cm_msg *m, void *state, const char **error_r);
 
@@ -44,7 +54,7 @@ extern const char *const cm_policy_words[];
 
 /* For init(): report a problem with a setting as FILE:LINE: Name: text. */
 void cm_init_error(struct cm_initctx *ic, const char *setting, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Where a setting was set ("default" if not), for messages about files it names. */
 const char *cm_init_origin(struct cm_initctx *ic, const char *setting);
 /* The core's settings every check may read. */

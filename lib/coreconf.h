@@ -11,7 +11,12 @@
 #include "ip.h"
 #include "setting.h"
 
-enum cm_spam_destiny { CM_DESTINY_PASS, CM_DESTINY_REJECT, CM_DESTINY_DISCARD, CM_DESTINY_QUARANTINE };
+enum cm_spam_destiny {
+	CM_DESTINY_PASS,
+	CM_DESTINY_REJECT,
+	CM_DESTINY_DISCARD,
+	CM_DESTINY_QUARANTINE
+};
 enum cm_oversize { CM_OVERSIZE_ACCEPT, CM_OVERSIZE_TEMPFAIL, CM_OVERSIZE_REJECT };
 
 struct cm_core_conf {

@@ -24,8 +24,6 @@ void hdr_unfold(const char *value, size_t len, struct buf *out);
 /* RFC 5322 field name: printable ASCII except ':', 1..len. */
 bool hdr_name_valid(const char *name, size_t len);
 
-
-
 /*
  * The authserv-id an Authentication-Results value starts with (RFC 8601
  * section 2.2: after optional CFWS, up to white space, ';' or a comment).

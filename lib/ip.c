@@ -158,7 +158,7 @@ static int add_net(struct ip_netlist *list, const struct ip_net *net)
 }
 
 static int parse_words(const char *s, struct ip_netlist *list, const char *file, int line,
-		       char **error_r);
+                       char **error_r);
 
 static int parse_file(const char *path, struct ip_netlist *list, char **error_r)
 {
@@ -187,7 +187,7 @@ static int parse_file(const char *path, struct ip_netlist *list, char **error_r)
 }
 
 static int parse_words(const char *s, struct ip_netlist *list, const char *file, int line,
-		       char **error_r)
+                       char **error_r)
 {
 	static const char seps[] = ", \t\r\n";
 
@@ -212,14 +212,14 @@ static int parse_words(const char *s, struct ip_netlist *list, const char *file,
 		}
 		if (ip_net_parse(word, &net) < 0) {
 			int r = file != NULL
-					? asprintf(error_r,
-						   "%s:%d: \"%s\": expected an IP address or network "
-						   "such as 192.0.2.0/24 or 2001:db8::/32",
-						   file, line, word)
-					: asprintf(error_r,
-						   "\"%s\": expected an IP address or network such as "
-						   "192.0.2.0/24 or 2001:db8::/32, or a file path",
-						   word);
+			            ? asprintf(error_r,
+			                       "%s:%d: \"%s\": expected an IP address or network "
+			                       "such as 192.0.2.0/24 or 2001:db8::/32",
+			                       file, line, word)
+			            : asprintf(error_r,
+			                       "\"%s\": expected an IP address or network such as "
+			                       "192.0.2.0/24 or 2001:db8::/32, or a file path",
+			                       word);
 			if (r < 0)
 				*error_r = NULL;
 			return -1;

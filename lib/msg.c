@@ -17,8 +17,8 @@ const char *const cm_policy_words[] = {"accept", "tempfail", "reject", NULL};
 
 #define PUSH(m, arr, slot_r)                                                                       \
 	(grow((void **)&(arr).v, &(arr).cap, (arr).n, sizeof(*(arr).v)) < 0                        \
-		 ? ((m)->failed = true, -1)                                                        \
-		 : ((slot_r) = &(arr).v[(arr).n++], 0))
+	     ? ((m)->failed = true, -1)                                                            \
+	     : ((slot_r) = &(arr).v[(arr).n++], 0))
 
 static int grow(void **v, size_t *cap, size_t n, size_t size)
 {
@@ -114,7 +114,7 @@ int cm_ar(struct cm_msg *m, const char *fmt, ...)
 }
 
 int cm_verdict(struct cm_msg *m, enum cm_action action, const char *rcode, const char *xcode,
-	       const char *category, const char *reason, const char *fmt, ...)
+               const char *category, const char *reason, const char *fmt, ...)
 {
 	struct cm_verdict *v = m->stage == CM_RCPT ? &m->rcpt_verdict : &m->verdict;
 	va_list ap;

@@ -24,11 +24,11 @@ struct cm_scores;
 struct cm_header {
 	const char *name;
 	const char *value; /* as received: leading space kept, folds as CRLF */
-	size_t index;	   /* 1-based among headers of the same name */
+	size_t index;      /* 1-based among headers of the same name */
 };
 
 enum cm_action {
-	CM_ACT_NONE,	   /* no hard verdict */
+	CM_ACT_NONE,       /* no hard verdict */
 	CM_ACT_QUARANTINE, /* accept into the MTA's hold queue */
 	CM_ACT_TEMPFAIL,
 	CM_ACT_DISCARD,
@@ -38,9 +38,9 @@ enum cm_action {
 struct cm_verdict {
 	enum cm_action action;
 	const char *rcode, *xcode, *text; /* SMTP reply: "550", "5.7.1", text */
-	const char *category;		  /* log word: SPAM, INFECTED, POLICY, ... */
-	const char *reason;		  /* log detail: virus name, ... */
-	const char *check;		  /* which check decided */
+	const char *category;             /* log word: SPAM, INFECTED, POLICY, ... */
+	const char *reason;               /* log detail: virus name, ... */
+	const char *check;                /* which check decided */
 };
 
 struct cm_symbol {
@@ -55,7 +55,7 @@ struct cm_hdr_edit {
 	enum cm_hdr_op op;
 	const char *name;
 	const char *value; /* without the leading space; NULL for deletes */
-	size_t index;	   /* CM_HDR_DELETE: which one of that name, 1-based */
+	size_t index;      /* CM_HDR_DELETE: which one of that name, 1-based */
 };
 
 struct cm_logfield {
@@ -85,7 +85,7 @@ struct cm_msg {
 	const char *client_name;  /* as the MTA gave it, "[addr]" if none */
 	const char *helo;
 	const char *session_id; /* ours, for logs before a queue id exists */
-	bool internal;		/* client in InternalHosts */
+	bool internal;          /* client in InternalHosts */
 
 	/* Message (valid from MAIL FROM on). */
 	struct pool *pool;
@@ -101,9 +101,9 @@ struct cm_msg {
 	size_t n_headers, cap_headers;
 	const unsigned char *chunk; /* the body chunk in the BODY hook */
 	size_t chunk_len;
-	size_t size;	/* header and body bytes received */
+	size_t size;    /* header and body bytes received */
 	bool oversized; /* above MaxMessageSize: not spooled whole */
-	bool scored;	/* the spam check ran: X-Spam headers are due */
+	bool scored;    /* the spam check ran: X-Spam headers are due */
 
 	/* Results. */
 	enum cm_stage stage;
@@ -111,7 +111,7 @@ struct cm_msg {
 	CM_ARRAY(const char *) ar;
 	CM_ARRAY(struct cm_hdr_edit) edits;
 	CM_ARRAY(struct cm_logfield) logfields;
-	struct cm_verdict verdict;	/* for the message (or connection) */
+	struct cm_verdict verdict;      /* for the message (or connection) */
 	struct cm_verdict rcpt_verdict; /* for the current recipient only */
 	struct cm_auth auth;
 
@@ -121,7 +121,7 @@ struct cm_msg {
 	const char *authserv_id;
 	struct spool *spool;
 	size_t body_offset; /* of the body in the spool */
-	void **check_data;   /* one slot per check, cleared per message */
+	void **check_data;  /* one slot per check, cleared per message */
 	size_t current_check;
 	bool failed; /* an allocation failed: the core tempfails */
 };
@@ -145,8 +145,8 @@ int cm_ar(struct cm_msg *m, const char *fmt, ...) __attribute__((format(printf, 
  * the first.
  */
 int cm_verdict(struct cm_msg *m, enum cm_action action, const char *rcode, const char *xcode,
-	       const char *category, const char *reason, const char *fmt, ...)
-	__attribute__((format(printf, 7, 8)));
+               const char *category, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
 
 int cm_header_add(struct cm_msg *m, enum cm_hdr_op op, const char *name, const char *value);
 int cm_header_delete(struct cm_msg *m, const char *name, size_t index);

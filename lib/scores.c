@@ -162,7 +162,7 @@ int scores_set_line(struct cm_scores *s, const char *line)
 }
 
 int scores_parse(struct cm_scores *s, const char *text, const char *file,
-		 void (*report)(void *arg, const char *msg), void *arg)
+                 void (*report)(void *arg, const char *msg), void *arg)
 {
 	const char *p = text;
 	int lineno = 0, count = 0;
@@ -181,13 +181,14 @@ int scores_parse(struct cm_scores *s, const char *text, const char *file,
 		for (i = 0; i < use && isspace((unsigned char)p[i]); i++)
 			;
 		if (i < use) {
-			if (parse_entry(p, use, name, &score, &rest) < 0 || scores_set(s, name, score) < 0) {
+			if (parse_entry(p, use, name, &score, &rest) < 0 ||
+			    scores_set(s, name, score) < 0) {
 				char msg[256];
 
 				snprintf(msg, sizeof(msg),
-					 "%s:%d: \"%.*s\": expected SYMBOL SCORE [description], "
-					 "such as GTUBE 1000",
-					 file, lineno, (int)(use > 60 ? 60 : use), p);
+				         "%s:%d: \"%.*s\": expected SYMBOL SCORE [description], "
+				         "such as GTUBE 1000",
+				         file, lineno, (int)(use > 60 ? 60 : use), p);
 				report(arg, msg);
 			} else {
 				count++;

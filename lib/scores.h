@@ -18,7 +18,7 @@ void scores_free(struct cm_scores **sp);
  * report(arg, "FILE:LINE: ...") and parsing continues; returns the count.
  */
 int scores_parse(struct cm_scores *s, const char *text, const char *file,
-		 void (*report)(void *arg, const char *msg), void *arg);
+                 void (*report)(void *arg, const char *msg), void *arg);
 /* One "NAME SCORE" value (a Score config line); -1 if malformed. */
 int scores_set_line(struct cm_scores *s, const char *line);
 int scores_set(struct cm_scores *s, const char *name, double score);

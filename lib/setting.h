@@ -40,12 +40,12 @@ struct set_list {
 struct setting {
 	const char *name;
 	enum set_type type;
-	size_t offset;		  /* of the value in the module's config struct */
-	const char *def;	  /* default, written as in the file; NULL = unset */
-	double min, max;	  /* bounds for numbers (both 0: unbounded) */
+	size_t offset;            /* of the value in the module's config struct */
+	const char *def;          /* default, written as in the file; NULL = unset */
+	double min, max;          /* bounds for numbers (both 0: unbounded) */
 	const char *const *words; /* SET_ENUM: NULL-terminated */
-	const char *doc;	  /* one line for the sample config and README */
-	const char *def_doc;	  /* shown instead of def when computed at load */
+	const char *doc;          /* one line for the sample config and README */
+	const char *def_doc;      /* shown instead of def when computed at load */
 };
 
 #endif

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 static const char expected[] =
-	"expected inet:PORT@HOST (such as inet:54321@localhost), inet6:PORT@HOST or unix:/path";
+    "expected inet:PORT@HOST (such as inet:54321@localhost), inet6:PORT@HOST or unix:/path";
 
 static int parse_port(const char *s, size_t n)
 {
@@ -39,9 +39,9 @@ static int parse_inet(const char *rest, struct sock_spec *spec, const char **err
 	spec->port = parse_port(rest, plen);
 	if (spec->port < 0) {
 		*error_r = strchr(rest, ':') != NULL
-				   ? "expected inet:PORT@HOST (libmilter's order, such as "
-				     "inet:54321@localhost), not HOST:PORT"
-				   : "expected a port number from 1 to 65535 in inet:PORT@HOST";
+		               ? "expected inet:PORT@HOST (libmilter's order, such as "
+		                 "inet:54321@localhost), not HOST:PORT"
+		               : "expected a port number from 1 to 65535 in inet:PORT@HOST";
 		return -1;
 	}
 	if (at != NULL) {

@@ -82,14 +82,14 @@ static int spill(struct spool *s, const char **error_r)
 	s->fd = mkstemp(path);
 	if (s->fd < 0) {
 		snprintf(s->error, sizeof(s->error), "cannot create a spool file in %s: %s",
-			 s->tmpdir, strerror(errno));
+		         s->tmpdir, strerror(errno));
 		*error_r = s->error;
 		return -1;
 	}
 	unlink(path);
 	if (write_all(s->fd, s->mem.data, s->mem.len) < 0) {
-		snprintf(s->error, sizeof(s->error), "cannot write spool file in %s: %s",
-			 s->tmpdir, strerror(errno));
+		snprintf(s->error, sizeof(s->error), "cannot write spool file in %s: %s", s->tmpdir,
+		         strerror(errno));
 		*error_r = s->error;
 		return -1;
 	}
@@ -110,7 +110,7 @@ int spool_write(struct spool *s, const void *data, size_t len, const char **erro
 	if (s->fd >= 0) {
 		if (write_all(s->fd, data, len) < 0) {
 			snprintf(s->error, sizeof(s->error), "cannot write spool file in %s: %s",
-				 s->tmpdir, strerror(errno));
+			         s->tmpdir, strerror(errno));
 			*error_r = s->error;
 			return -1;
 		}
@@ -150,7 +150,7 @@ const unsigned char *spool_data(struct spool *s, size_t *len_r, const char **err
 
 		if (m == MAP_FAILED) {
 			snprintf(s->error, sizeof(s->error), "cannot map spool file: %s",
-				 strerror(errno));
+			         strerror(errno));
 			*error_r = s->error;
 			return NULL;
 		}
