@@ -19,24 +19,24 @@ struct spam_conf {
 #define CONF(field) offsetof(struct spam_conf, field)
 
 static const struct setting spam_settings[] = {
-	{.name = "SpamScoring",
-	 .type = SET_BOOL,
-	 .offset = CONF(enabled),
-	 .def = "yes",
-	 .doc = "Score inbound mail for spam and add X-Spam-* headers as SpamAssassin "
-		"writes them."},
-	{.name = "ScoreOutbound",
-	 .type = SET_BOOL,
-	 .offset = CONF(outbound),
-	 .def = "no",
-	 .doc = "Score outbound mail (internal or authenticated clients) too."},
-	{.name = "SpamOnError",
-	 .type = SET_ENUM,
-	 .offset = CONF(on_error),
-	 .def = "accept",
-	 .words = cm_policy_words,
-	 .doc = "If scoring fails: accept the message unscored, tempfail, or reject it."},
-	{.name = NULL},
+    {.name = "SpamScoring",
+     .type = SET_BOOL,
+     .offset = CONF(enabled),
+     .def = "yes",
+     .doc = "Score inbound mail for spam and add X-Spam-* headers as SpamAssassin "
+            "writes them."},
+    {.name = "ScoreOutbound",
+     .type = SET_BOOL,
+     .offset = CONF(outbound),
+     .def = "no",
+     .doc = "Score outbound mail (internal or authenticated clients) too."},
+    {.name = "SpamOnError",
+     .type = SET_ENUM,
+     .offset = CONF(on_error),
+     .def = "accept",
+     .words = cm_policy_words,
+     .doc = "If scoring fails: accept the message unscored, tempfail, or reject it."},
+    {.name = NULL},
 };
 
 static const char gtube[] = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
@@ -71,12 +71,12 @@ static int spam_eom(struct cm_msg *m, void *state, const char **error_r)
 }
 
 const struct cm_check spam_check = {
-	.name = "spam",
-	.title = "Spam scoring",
-	.settings = spam_settings,
-	.conf_size = sizeof(struct spam_conf),
-	.policy_setting = "SpamOnError",
-	.flags = CM_CHECK_NEEDS_MESSAGE,
-	.init = spam_init,
-	.hooks = {[CM_EOM] = spam_eom},
+    .name = "spam",
+    .title = "Spam scoring",
+    .settings = spam_settings,
+    .conf_size = sizeof(struct spam_conf),
+    .policy_setting = "SpamOnError",
+    .flags = CM_CHECK_NEEDS_MESSAGE,
+    .init = spam_init,
+    .hooks = {[CM_EOM] = spam_eom},
 };
