@@ -99,12 +99,13 @@ bench: deps-bench all
 fuzz: deps-test
 	@sh tests/fuzz/run.sh
 
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+
 format:
-	clang-format -i $(SRC) $(wildcard */*.h) $(UNIT_SRC) $(FUZZ_SRC) tests/bench/milterbench.c
+	clang-format -i $(FORMAT_FILES)
 
 format-check:
-	@clang-format --dry-run --Werror $(SRC) $(wildcard */*.h) $(UNIT_SRC) $(FUZZ_SRC) \
-		tests/bench/milterbench.c
+	@sh tests/house/format.sh
 
 # Regenerate the sample config and the README's settings section from the
 # settings tables (a test fails when they drift).

@@ -16,6 +16,7 @@ int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 	if (level == IPPROTO_TCP && name == TCP_NODELAY)
 		return 0;
 	if (real == NULL)
-		real = (int (*)(int, int, int, const void *, socklen_t))dlsym(RTLD_NEXT, "setsockopt");
+		real =
+		    (int (*)(int, int, int, const void *, socklen_t))dlsym(RTLD_NEXT, "setsockopt");
 	return real(fd, level, name, val, len);
 }
