@@ -181,6 +181,11 @@ void **cm_data(struct cm_msg *m)
 	return &m->check_data[m->current_check];
 }
 
+void **cm_conn_data(struct cm_msg *m)
+{
+	return &m->conn_data[m->current_check];
+}
+
 const struct cm_header *cm_header_get(const struct cm_msg *m, const char *name, size_t n)
 {
 	size_t i;

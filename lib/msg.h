@@ -122,6 +122,7 @@ struct cm_msg {
 	struct spool *spool;
 	size_t body_offset; /* of the body in the spool */
 	void **check_data;  /* one slot per check, cleared per message */
+	void **conn_data;   /* one slot per check, for the whole connection */
 	size_t current_check;
 	bool failed; /* an allocation failed: the core tempfails */
 };
@@ -154,8 +155,11 @@ int cm_header_delete(struct cm_msg *m, const char *name, size_t index);
 /* A field of the summary log line, "spf=fail"; one per check, last wins. */
 int cm_logfield(struct cm_msg *m, const char *name, const char *value);
 
-/* The current check's per-message slot. */
+/* The current check's per-message slot (NULL again for each message). */
 void **cm_data(struct cm_msg *m);
+/* The current check's per-connection slot (lives until the connection ends;
+ * register cleanups on conn_pool). */
+void **cm_conn_data(struct cm_msg *m);
 
 /* The n-th (1-based) header of that name, or NULL. */
 const struct cm_header *cm_header_get(const struct cm_msg *m, const char *name, size_t n);

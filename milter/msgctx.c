@@ -40,7 +40,9 @@ struct mctx *mctx_new(void)
 		return NULL;
 	c->snap = snap_acquire();
 	c->m.conn_pool = pool_create();
-	if (c->snap == NULL || c->m.conn_pool == NULL) {
+	if (c->snap == NULL || c->m.conn_pool == NULL ||
+	    (c->m.conn_data =
+	         pool_alloc(c->m.conn_pool, (c->snap->n_checks + 1) * sizeof(void *))) == NULL) {
 		mctx_free(&c);
 		return NULL;
 	}
