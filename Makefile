@@ -19,10 +19,18 @@ CFLAGS_BASE  := -std=gnu11 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-for
 OPT          ?= -O2
 SAN_FLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-# Modules: each directory's .c files belong to it; milter/main.c and
-# milter/mta.c (libmilter) are linked into the daemon only.
-MODULES      := lib spam milter
+# Modules: each directory with a module.mk is one. The fragment adds the
+# directory to MODULES, its libraries to LIBS and the Debian packages it
+# needs to DEB_BUILD (building) and DEB_TEST (testing), so modules never
+# edit this file. milter/main.c and milter/mta.c (libmilter) are linked into
+# the daemon only.
+MODULES      :=
 LIBS         := -lpthread -lm
+DEB_BUILD    := gcc make libc6-dev pkg-config
+DEB_TEST     := libcmocka-dev postfix nsd bind9-dnsutils miltertest python3 clang \
+                libclang-rt-14-dev
+DEB_BENCH    := opendkim opendkim-tools
+include $(sort $(wildcard */module.mk))
 MILTER_LIBS  := -Wl,--wrap=accept -Wl,--wrap=sigwait -Wl,-Bstatic -lmilter -Wl,-Bdynamic
 
 SRC          := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
@@ -62,19 +70,26 @@ TOOL_BIN      := $(patsubst tests/tools/%.c,build/tests/tool_%,$(TOOL_SRC))
 UNIT_BIN      := $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRC))
 UNIT_BIN_ASAN := $(patsubst tests/unit/%.c,build-asan/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps deps-test deps-bench run check test unit integration bench fuzz format \
+.PHONY: print-sources print-libs all deps deps-test deps-bench run check test unit integration bench fuzz format \
         format-check install sample-config readme-settings clean
 
 all: build/chainmilter build/milterbench
 
 deps:
-	@sh scripts/deps.sh build
+	@sh scripts/deps.sh $(DEB_BUILD)
 
 deps-test:
-	@sh scripts/deps.sh test
+	@sh scripts/deps.sh $(DEB_BUILD) $(DEB_TEST)
 
 deps-bench:
-	@sh scripts/deps.sh bench
+	@sh scripts/deps.sh $(DEB_BUILD) $(DEB_BENCH)
+
+# For scripts (tests/fuzz/run.sh): the library sources and link flags.
+print-sources:
+	@echo $(LIB_SRC)
+
+print-libs:
+	@echo $(LIBS)
 
 # Run the daemon in the foreground on the sample config (Ctrl-C stops it).
 run: deps

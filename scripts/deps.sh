@@ -1,22 +1,10 @@
 #!/bin/sh
-# deps.sh build|test|bench - install the Debian packages chainmilter needs for
-# that purpose, only those missing. Runs apt-get as root (or through sudo).
+# deps.sh PACKAGE... - install the Debian packages given (the Makefile
+# collects them from each module's module.mk), only those missing. Runs
+# apt-get as root, or through sudo.
 set -eu
-
-build_pkgs="gcc make libc6-dev pkg-config libmilter-dev"
-test_pkgs="$build_pkgs libcmocka-dev postfix nsd bind9-dnsutils miltertest python3 \
-spamassassin clang libclang-rt-14-dev"
-bench_pkgs="$build_pkgs opendkim opendkim-tools"
-
-case "${1:-}" in
-build) want=$build_pkgs ;;
-test) want=$test_pkgs ;;
-bench) want=$bench_pkgs ;;
-*) echo "usage: deps.sh build|test|bench" >&2; exit 2 ;;
-esac
-
 missing=""
-for p in $want; do
+for p in "$@"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
 		missing="$missing $p"
 	fi

@@ -10,8 +10,7 @@ out=build-fuzz
 mkdir -p "$out/obj"
 flags="-g -O1 -std=gnu11 -D_GNU_SOURCE -DCM_VERSION=\"fuzz\" -DCM_CONFIG_PATH=\"/dev/null\" -fsanitize=fuzzer-no-link,address,undefined"
 objs=""
-for src in lib/*.c spam/*.c milter/*.c; do
-	case $src in milter/main.c | milter/mta.c) continue ;; esac
+for src in $(make -s print-sources); do
 	o=$out/obj/$(echo "$src" | tr / _).o
 	if [ ! -f "$o" ] || [ "$src" -nt "$o" ]; then clang $flags -c "$src" -o "$o"; fi
 	objs="$objs $o"
@@ -21,7 +20,7 @@ objs="$objs $out/obj/defaults.o"
 status=0
 for f in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$f" .c | sed 's/^fuzz_//')
-	clang $flags -fsanitize=fuzzer "$f" $objs -lpthread -lm -o "$out/fuzz_$name"
+	clang $flags -fsanitize=fuzzer "$f" $objs $(make -s print-libs) -o "$out/fuzz_$name"
 	mkdir -p "$out/corpus/$name"
 	echo "# fuzzing $name for ${seconds}s"
 	if "$out/fuzz_$name" -max_total_time="$seconds" -max_len=65536 -timeout=10 \

@@ -1,0 +1,2 @@
+# lib/ - shared services for every check.
+MODULES += lib

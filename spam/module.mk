@@ -1,0 +1,3 @@
+# spam/ - the spam-scoring check.
+MODULES += spam
+DEB_TEST += spamassassin
