@@ -48,7 +48,8 @@ struct command {
 
 static const struct command commands[] = {
     {"check", offline_check,
-     "check [-c FILE] [-i IP] [-H HELO] [-f SENDER] [-r RCPT]... [-a AUTHUSER] [FILE]\n"
+     "check [-c FILE] [-i IP] [-H HELO] [-f SENDER] [-r RCPT]... [-a AUTHUSER]\n"
+     "      [-o NAME=VALUE]... [FILE]\n"
      "      run the checks on a message (FILE or standard input) as if it arrived,\n"
      "      print the verdict, the header changes and the log line"},
     {"sample-config", cmd_sample,

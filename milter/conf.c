@@ -598,6 +598,17 @@ static void read_file(struct conf *c, const char *path)
 	fclose(fp);
 }
 
+int conf_override_parse(char *arg, const char *origin, struct conf_override *ov)
+{
+	char *eq = strchr(arg, '=');
+
+	if (eq == NULL || eq == arg)
+		return -1;
+	*eq = '\0';
+	*ov = (struct conf_override){arg, eq + 1, origin};
+	return 0;
+}
+
 struct conf *conf_load(const struct conf_module *const *mods, size_t n, const char *path,
                        const struct conf_override *ov, size_t n_ov)
 {

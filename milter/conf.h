@@ -31,6 +31,10 @@ struct conf_override {
 	const char *name, *value, *origin;
 };
 
+/* "-o Name=value" from a command line: split arg in place into *ov; -1 if
+ * it has no '=' or no name. */
+int conf_override_parse(char *arg, const char *origin, struct conf_override *ov);
+
 /*
  * Load path (NULL: defaults only). Always returns a conf (NULL only when out
  * of memory); check conf_nerrors().

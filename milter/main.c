@@ -20,9 +20,11 @@
 #include "mta.h"
 #include "snapshot.h"
 
+#define MAX_OVERRIDES 32
+
 struct daemon_state {
 	const char *config;
-	struct conf_override ov[4];
+	struct conf_override ov[MAX_OVERRIDES];
 	size_t n_ov;
 	bool foreground;
 	const struct cm_core_conf *core; /* of the snapshot we started with */
@@ -32,7 +34,7 @@ struct daemon_state {
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-	        "usage: chainmilter [-c FILE] [-f] [-n] [-d] [-p SOCKET]\n"
+	        "usage: chainmilter [-c FILE] [-f] [-n] [-d] [-p SOCKET] [-o NAME=VALUE]...\n"
 	        "       chainmilter COMMAND [-c FILE] [options]\n"
 	        "\n"
 	        "  -c FILE    config file (default %s)\n"
@@ -40,6 +42,7 @@ static void usage(FILE *fp)
 	        "  -n         check the config, list every problem, exit 0 if none, else 1\n"
 	        "  -d         print every setting with its effective value and origin\n"
 	        "  -p SOCKET  listen here instead of the config's Socket\n"
+	        "  -o NAME=VALUE  set a setting over the config file's value (kept on reload)\n"
 	        "  -V         print the version\n"
 	        "\n"
 	        "commands:\n",
@@ -226,7 +229,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && argv[1][0] != '-')
 		return cli_main(argc - 1, argv + 1);
 	st.config = CM_CONFIG_PATH;
-	while ((opt = getopt(argc, argv, "c:fndp:Vh")) != -1) {
+	while ((opt = getopt(argc, argv, "c:fndp:o:Vh")) != -1) {
 		switch (opt) {
 		case 'c':
 			st.config = optarg;
@@ -241,7 +244,21 @@ int main(int argc, char **argv)
 			dump = true;
 			break;
 		case 'p':
-			st.ov[st.n_ov++] = (struct conf_override){"Socket", optarg, "-p"};
+		case 'o':
+			if (st.n_ov == MAX_OVERRIDES) {
+				fprintf(stderr, "chainmilter: more than %d -p/-o options\n",
+				        MAX_OVERRIDES);
+				return 2;
+			}
+			if (opt == 'p')
+				st.ov[st.n_ov++] = (struct conf_override){"Socket", optarg, "-p"};
+			else if (conf_override_parse(optarg, "-o", &st.ov[st.n_ov++]) < 0) {
+				fprintf(stderr,
+				        "chainmilter: -o %s: expected NAME=VALUE, such as "
+				        "-o ClamAV=no\n",
+				        optarg);
+				return 2;
+			}
 			break;
 		case 'V':
 			printf("chainmilter %s\n", CM_VERSION);

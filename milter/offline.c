@@ -20,8 +20,9 @@
 #include "log.h"
 #include "snapshot.h"
 
-#define MAX_RCPTS 100
-#define CHUNK     65536
+#define MAX_RCPTS     100
+#define CHUNK         65536
+#define MAX_OVERRIDES 32
 
 struct offline_macros {
 	const char *auth;
@@ -100,7 +101,7 @@ static void print_decision(const struct cm_decision *d)
 static int check_usage(void)
 {
 	fprintf(stderr, "usage: chainmilter check [-c FILE] [-i IP] [-H HELO] [-f SENDER] "
-	                "[-r RCPT]... [-a AUTHUSER] [-q QUEUEID] [FILE]\n");
+	                "[-r RCPT]... [-a AUTHUSER] [-q QUEUEID] [-o NAME=VALUE]... [FILE]\n");
 	return 2;
 }
 
@@ -172,6 +173,8 @@ int offline_check(int argc, char **argv)
 	const char *rcpts[MAX_RCPTS];
 	size_t n_rcpts = 0, i, n;
 	struct offline_macros om = {NULL, NULL};
+	struct conf_override ov[MAX_OVERRIDES];
+	size_t n_ov = 0;
 	struct sockaddr_storage ss;
 	struct cm_snapshot *snap;
 	struct mctx *c;
@@ -180,7 +183,7 @@ int offline_check(int argc, char **argv)
 	int opt, r;
 
 	optind = 1;
-	while ((opt = getopt(argc, argv, "c:i:H:f:r:a:q:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:i:H:f:r:a:q:o:")) != -1) {
 		switch (opt) {
 		case 'c':
 			config = optarg;
@@ -204,6 +207,12 @@ int offline_check(int argc, char **argv)
 			break;
 		case 'q':
 			om.qid = optarg;
+			break;
+		case 'o':
+			if (n_ov == MAX_OVERRIDES ||
+			    conf_override_parse(optarg, "-o", &ov[n_ov]) < 0)
+				return check_usage();
+			n_ov++;
 			break;
 		default:
 			return check_usage();
@@ -230,7 +239,7 @@ int offline_check(int argc, char **argv)
 		buf_free(&msg);
 		return 2;
 	}
-	snap = snap_load(config, NULL, 0);
+	snap = snap_load(config, ov, n_ov);
 	if (snap == NULL || (n = conf_nerrors(snap->conf)) > 0) {
 		for (i = 0; snap != NULL && i < n; i++)
 			fprintf(stderr, "%s\n", conf_errmsg(snap->conf, i));
