@@ -135,6 +135,17 @@ int cm_verdict(struct cm_msg *m, enum cm_action action, const char *rcode, const
 	return m->failed ? -1 : 0;
 }
 
+int cm_passed(struct cm_msg *m, const char *category, const char *reason)
+{
+	struct cm_verdict *v = &m->verdict;
+
+	if (v->action != CM_ACT_NONE || v->category != NULL)
+		return 0;
+	v->category = dup(m, category);
+	v->reason = dup(m, reason);
+	return m->failed ? -1 : 0;
+}
+
 int cm_header_add(struct cm_msg *m, enum cm_hdr_op op, const char *name, const char *value)
 {
 	struct cm_hdr_edit *e;

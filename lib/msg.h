@@ -149,6 +149,12 @@ int cm_verdict(struct cm_msg *m, enum cm_action action, const char *rcode, const
                const char *category, const char *reason, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
 
+/*
+ * A finding that does not stop the message (a virus tagged, not blocked):
+ * unless a verdict decides, the log word becomes "Passed CATEGORY (reason)".
+ */
+int cm_passed(struct cm_msg *m, const char *category, const char *reason);
+
 int cm_header_add(struct cm_msg *m, enum cm_hdr_op op, const char *name, const char *value);
 int cm_header_delete(struct cm_msg *m, const char *name, size_t index);
 

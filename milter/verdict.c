@@ -50,7 +50,10 @@ const char *verdict_word(struct pool *p, const struct cm_verdict *v)
 		verb = "Tempfailed";
 		break;
 	default:
-		return "Passed CLEAN";
+		verb = "Passed"; /* a finding that let the message through (cm_passed) */
+		if (v->category == NULL)
+			return "Passed CLEAN";
+		break;
 	}
 	if (v->reason != NULL && v->reason[0] != '\0')
 		return pool_printf(p, "%s %s (%s)", verb, cat, v->reason);
@@ -268,7 +271,7 @@ void verdict_final(struct cm_msg *m, const char *version, struct cm_decision *d)
 	}
 	if (v.action == CM_ACT_QUARANTINE)
 		d->text = v.text; /* the hold reason */
-	if (v.action != CM_ACT_NONE)
+	if (v.action != CM_ACT_NONE || v.category != NULL)
 		d->word = verdict_word(m->pool, &v);
 	else if (m->oversized)
 		d->word = "Passed UNCHECKED";
