@@ -9,9 +9,12 @@
 #include "../lib/log.h"
 #include "snapshot.h"
 
+extern const struct cm_check av_check;
 extern const struct cm_check spam_check;
 
+/* Order: dkim, spf, dmarc, greylist, av, spam (spam stays last). */
 const struct cm_check *const chain_checks[] = {
+    &av_check,
     &spam_check,
 };
 const size_t chain_n_checks = sizeof(chain_checks) / sizeof(chain_checks[0]);

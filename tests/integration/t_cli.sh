@@ -7,12 +7,38 @@
 F=$TB_ROOT/tests/fixtures
 SAMPLE=$TB_ROOT/etc/chainmilter.conf
 
+# The sample config scans with /var/lib/clamav, where freshclam puts the
+# signatures. Without them (no internet here) it must refuse, not scan with
+# none; elsewhere the test bed's signatures stand in (-o).
+tb_clamav_db "$TB_DIR/clamav"
+AVDB="ClamAVDatabaseDirectory=$TB_DIR/clamav"
 "$CM_BIN" -n -c "$SAMPLE" >"$TB_DIR/out" 2>&1
-check "-n on the sample config exits 0 and says OK" grep -q ": OK$" "$TB_DIR/out"
+rc=$?
+if ls /var/lib/clamav/*.cvd /var/lib/clamav/*.cld >/dev/null 2>&1; then
+	check "-n on the sample config (freshclam's signatures present) exits 0 and says OK" \
+		sh -c "[ $rc -eq 0 ] && grep -q ': OK$' '$TB_DIR/out'"
+else
+	check "-n on the sample config without signatures exits 1, says to run freshclam" \
+		sh -c "[ $rc -eq 1 ] && grep -q 'ClamAVDatabaseDirectory: /var/lib/clamav holds no virus signatures: libclamav would call every message clean; run freshclam (package clamav-freshclam) to download signatures, or set ClamAV no' '$TB_DIR/out'"
+	"$CM_BIN" -f -c "$SAMPLE" -p "inet:$(tb_port)@127.0.0.1" >"$TB_DIR/out" 2>&1
+	check "and the daemon refuses to start on it (exit 1)" \
+		sh -c "[ $? -eq 1 ] && grep -q 'holds no virus signatures' '$TB_DIR/out'"
+fi
+"$CM_BIN" -n -c "$SAMPLE" -o "$AVDB" >"$TB_DIR/out" 2>&1
+check "-n on the sample config with -o $AVDB exits 0 and says OK" grep -q ": OK$" "$TB_DIR/out"
+check "it says how many signatures it loaded" \
+	grep -q "av: 3 virus signatures loaded from $TB_DIR/clamav (libclamav [0-9.]*)" "$TB_DIR/out"
+"$CM_BIN" -n -c "$SAMPLE" -o ClamAV >"$TB_DIR/out" 2>&1
+check "-o without NAME=VALUE exits 2 and says what it expects" \
+	sh -c "[ $? -eq 2 ] && grep -q -- '-o ClamAV: expected NAME=VALUE' '$TB_DIR/out'"
+"$CM_BIN" -n -c "$SAMPLE" -o MaxFiles=lots -o "$AVDB" >"$TB_DIR/out" 2>&1
+check "-o values are checked like the file's and attributed to -o" \
+	grep -q '^-o: MaxFiles: "lots": expected a whole number' "$TB_DIR/out"
 
-# The sample config starts a working daemon as it stands (only the port moved).
+# The sample config starts a working daemon as it stands (only the port and
+# the signatures moved).
 p=$(tb_port)
-"$CM_BIN" -f -c "$SAMPLE" -p "inet:$p@127.0.0.1" >"$TB_DIR/sample.log" 2>&1 &
+"$CM_BIN" -f -c "$SAMPLE" -p "inet:$p@127.0.0.1" -o "$AVDB" >"$TB_DIR/sample.log" 2>&1 &
 spid=$!
 TB_PIDS="$TB_PIDS $spid"
 check "the sample config starts the daemon and it listens" tb_wait_port "$p" 15
@@ -27,6 +53,7 @@ Socket inet:99999@localhost
 SpamTag2Level lots
 SpamScorng yes
 SpamKillLevel 12
+ClamAV no
 EOF
 "$CM_BIN" -n -c "$bad" >"$TB_DIR/out" 2>&1
 rc=$?
@@ -47,7 +74,7 @@ check "the daemon refuses to start on a broken config (exit 1, says so)" \
 check "a missing config file is named" \
 	grep -q '/nonexistent/chainmilter.conf: cannot open config file: No such file or directory' "$TB_DIR/out"
 
-"$CM_BIN" -d -c "$SAMPLE" >"$TB_DIR/out" 2>&1
+"$CM_BIN" -d -c "$SAMPLE" -o "$AVDB" >"$TB_DIR/out" 2>&1
 check "-d prints every setting with its effective value" \
 	sh -c "grep -q '^Socket  *inet:54321@localhost    # default$' '$TB_DIR/out' &&
 	       grep -q '^SpamTag2Level  *5.0    # default$' '$TB_DIR/out'"
@@ -73,7 +100,7 @@ check "a malformed Score line is a config error" \
 	grep -q "$TB_DIR/u.conf:3: Score: \"GTUBE lots\": expected SYMBOL SCORE" "$TB_DIR/out"
 
 # chainmilter check: the offline verdict.
-"$CM_BIN" check -c "$SAMPLE" -i 192.0.2.1 -f sender@example.net -r rcpt@example.org \
+"$CM_BIN" check -c "$SAMPLE" -o "$AVDB" -i 192.0.2.1 -f sender@example.net -r rcpt@example.org \
 	"$F/gtube.eml" >"$TB_DIR/out" 2>"$TB_DIR/err"
 rc=$?
 check "check: GTUBE is Passed SPAM with exit 0 (delivered)" \
@@ -83,11 +110,11 @@ check "check: prints the X-Spam-Status header that would be added" \
 check "check: prints the log line" \
 	grep -q 'Passed SPAM, ip=192.0.2.1 <sender@example.net> -> <rcpt@example.org>' "$TB_DIR/err"
 printf 'SpamDestiny reject\n' >"$TB_DIR/reject.conf"
-"$CM_BIN" check -c "$TB_DIR/reject.conf" -i 192.0.2.1 <"$F/gtube.eml" >"$TB_DIR/out" 2>&1
+"$CM_BIN" check -c "$TB_DIR/reject.conf" -o "$AVDB" -i 192.0.2.1 <"$F/gtube.eml" >"$TB_DIR/out" 2>&1
 rc=$?
 check "check: with SpamDestiny reject it prints the 554 reply and exits 1" \
 	sh -c "[ $rc -eq 1 ] && grep -qx 'reply: 554 5.7.1 Message rejected as spam' '$TB_DIR/out'"
-"$CM_BIN" check -c "$SAMPLE" -i 192.0.2.1 <"$F/clean.eml" >"$TB_DIR/out" 2>&1
+"$CM_BIN" check -c "$SAMPLE" -o "$AVDB" -i 192.0.2.1 <"$F/clean.eml" >"$TB_DIR/out" 2>&1
 check "check: a clean message is Passed CLEAN" grep -qx 'verdict: Passed CLEAN' "$TB_DIR/out"
 "$CM_BIN" no-such-command >"$TB_DIR/out" 2>&1
 check "an unknown subcommand exits 2 and lists the commands" \
@@ -103,7 +130,7 @@ check "UserID nobody: the daemon runs as nobody after binding" test "$uid" = "$(
 check "PidFile holds the daemon's pid" test "$(cat "$TB_DIR/chainmilter.pid")" = "$MILTER_PID_user"
 
 # A busy port: a second daemon on it refuses to start, clearly.
-"$CM_BIN" -f -c "$MILTER_CONF_user" >"$TB_DIR/out" 2>&1
+"$CM_BIN" -f -c "$MILTER_CONF_user" -o "$AVDB" >"$TB_DIR/out" 2>&1
 rc=$?
 check "a second daemon on a busy port exits 1 naming the socket" \
 	sh -c "[ $rc -eq 1 ] && grep -q 'cannot listen on inet:$MILTER_PORT_user@127.0.0.1' '$TB_DIR/out'"
