@@ -43,12 +43,29 @@ static cl_error_t init_status;
  * base64 and uuencoded attachments are decoded rather than read as text. */
 static const char mbox_line[] = "From chainmilter\r\n";
 
+/* What a scan passes libclamav as its context: errors libclamav reports
+ * while it still returns "clean" (it does when it cannot create its temp
+ * directory, so a full tmpfs would let every virus through). */
+struct scan_ctx {
+	char error[256];
+};
+
+/* The scan running on this thread: libclamav reports some errors (the temp
+ * directory) before it has the context a scan passes it. */
+static __thread struct scan_ctx *current_scan;
+
 static void msg_cb(enum cl_msg severity, const char *fullmsg, const char *msg, void *context)
 {
+	struct scan_ctx *sc = context != NULL ? context : current_scan;
 	size_t n;
 
 	(void)fullmsg;
-	(void)context;
+	if (sc != NULL && severity == CL_MSG_ERROR && sc->error[0] == '\0') {
+		snprintf(sc->error, sizeof(sc->error), "%s", msg);
+		n = strlen(sc->error);
+		while (n > 0 && (sc->error[n - 1] == '\n' || sc->error[n - 1] == '\r'))
+			sc->error[--n] = '\0';
+	}
 	if (capturing && severity == CL_MSG_ERROR) {
 		snprintf(last_msg, sizeof(last_msg), "%s", msg);
 		n = strlen(last_msg);
@@ -187,6 +204,7 @@ enum avc_result avc_engine_scan(struct avc_engine *e, const unsigned char *msg, 
 	    .general = CL_SCAN_GENERAL_HEURISTICS, /* clamd's HeuristicAlerts yes */
 	    .parse = ~0u,                          /* every format: mail, archives, ... */
 	};
+	struct scan_ctx sc = {{0}};
 	unsigned char *copy = NULL;
 	unsigned long scanned = 0;
 	const char *virus = NULL;
@@ -212,12 +230,19 @@ enum avc_result avc_engine_scan(struct avc_engine *e, const unsigned char *msg, 
 		*error_r = fail("out of memory mapping the message for libclamav");
 		return AVC_ERROR;
 	}
-	r = cl_scanmap_callback(map, NULL, &virus, &scanned, e->cl, &opts, NULL);
+	current_scan = &sc;
+	r = cl_scanmap_callback(map, NULL, &virus, &scanned, e->cl, &opts, &sc);
+	current_scan = NULL;
 	cl_fmap_close(map);
 	free(copy);
 	if (r == CL_VIRUS) {
 		*virus_r = virus != NULL ? virus : "unnamed";
 		return AVC_VIRUS;
+	}
+	if (r == CL_CLEAN && sc.error[0] != '\0') {
+		*error_r =
+		    fail("libclamav: %s (is ClamAVTemporaryDirectory full or gone?)", sc.error);
+		return AVC_ERROR;
 	}
 	if (r == CL_CLEAN)
 		return AVC_CLEAN;

@@ -83,9 +83,9 @@ tb_wait_exit() {
 
 # ---- virus signatures ----
 
-# tb_eicar: the EICAR anti-virus test file (68 bytes), made here rather than
-# kept in the repository where scanners would flag it.
-tb_eicar() { printf '%s' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'; }
+# tb_eicar: the EICAR anti-virus test file (68 bytes), put together here
+# from two halves so that no file in the repository is flagged by scanners.
+tb_eicar() { printf '%s%s' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR' '-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'; }
 
 # tb_clamav_db DIR: a signature database for the tests: EICAR as a body
 # signature (.ndb) and as a hash (.hdb), and the hash of clam.exe from
