@@ -71,8 +71,8 @@ static const struct setting avc_settings[] = {
      .def = "10m",
      .min = 0,
      .max = 86400,
-     .doc = "Check the database directory this often and reload when it changed (clamd's "
-            "SelfCheck); 0 reloads on SIGHUP only."},
+     .doc = "While mail flows, check the database directory this often and reload when it "
+            "changed (clamd's SelfCheck); 0: only SIGHUP reloads."},
     {.name = "VirusDestiny",
      .type = SET_ENUM,
      .offset = CONF(destiny),

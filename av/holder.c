@@ -2,8 +2,8 @@
  * holder - the current engine of one config snapshot and its periodic
  * reload (clamd's SelfCheck). The watcher thread starts with the first scan,
  * not at load: the first snapshot is loaded before the daemon forks, and
- * threads do not survive a fork. The holder is reference counted between the
- * snapshot and the watcher, so releasing a snapshot never waits for a load.
+ * threads do not survive a fork. It checks at once, then every interval. The holder is reference
+ * counted between the snapshot and the watcher, so releasing a snapshot never waits for a load.
  */
 #include "holder.h"
 
@@ -121,6 +121,8 @@ static void *watcher(void *arg)
 	struct avc_holder *h = arg;
 	struct timespec until;
 
+	/* Check at once: the first scan may come long after the load. */
+	reload_if_changed(h);
 	pthread_mutex_lock(&h->lock);
 	while (!h->stop) {
 		clock_gettime(CLOCK_MONOTONIC, &until);
