@@ -46,6 +46,38 @@ check "it says so on standard error" grep -q "listening on inet:$p@127.0.0.1" "$
 kill -TERM "$spid"
 check "and it stops on SIGTERM" tb_wait_exit "$spid" 20
 
+# make run (scripts/run.sh) on the sample config: without freshclam's
+# signatures it writes the EICAR test signature into ./run/clamav, points
+# the daemon at it and says so, and EICAR is refused.
+if ! ls /var/lib/clamav/*.cvd /var/lib/clamav/*.cld >/dev/null 2>&1; then
+	p=$(tb_port)
+	{
+		cat "$SAMPLE"
+		echo "Socket inet:$p@127.0.0.1"
+	} >"$TB_DIR/run.conf"
+	mkdir -p "$TB_DIR/mr"
+	(cd "$TB_DIR/mr" && exec sh "$TB_ROOT/scripts/run.sh" "$CM_BIN" "$TB_DIR/run.conf") \
+		>"$TB_DIR/run.log" 2>&1 &
+	rpid=$!
+	TB_PIDS="$TB_PIDS $rpid"
+	check "make run: starts on the sample config without signatures" tb_wait_port "$p" 15
+	check "make run: says it scans with the EICAR test signature in ./run/clamav" \
+		grep -q "scanning with the EICAR test signature in $TB_DIR/mr/run/clamav instead" \
+		"$TB_DIR/run.log"
+	{
+		printf 'From: <a@example.net>\r\nSubject: eicar\r\n\r\n'
+		tb_eicar
+		printf '\r\n'
+	} >"$TB_DIR/eicar.eml"
+	"$TB_ROOT/build/milterbench" -s "inet:$p@127.0.0.1" -n 1 -i 192.0.2.1 "$TB_DIR/eicar.eml" \
+		>"$TB_DIR/out" 2>&1
+	check "make run: EICAR is refused out of the box" grep -q 'results replycode=1,' "$TB_DIR/out"
+	check "make run: logged as Blocked INFECTED (Eicar-Test-Signature...)" \
+		grep -q 'Blocked INFECTED (Eicar-Test-Signature' "$TB_DIR/run.log"
+	kill -TERM "$rpid"
+	check "make run: stops on SIGTERM" tb_wait_exit "$rpid" 20
+fi
+
 bad=$TB_DIR/bad.conf
 cat >"$bad" <<EOF
 # a config with three problems
