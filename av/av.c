@@ -146,10 +146,14 @@ static int check_tmpdir(struct cm_initctx *ic, const char *dir)
 	struct statfs sf;
 	struct stat st;
 
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+	if (stat(dir, &st) < 0) {
 		cm_init_error(ic, "ClamAVTemporaryDirectory",
-		              "%s: %s, expected an existing directory", dir,
-		              errno != 0 && !S_ISDIR(st.st_mode) ? strerror(errno) : "");
+		              "%s: %s, expected an existing directory", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		cm_init_error(ic, "ClamAVTemporaryDirectory",
+		              "%s: not a directory, expected an existing directory", dir);
 		return -1;
 	}
 	if (access(dir, W_OK | X_OK) < 0) {
@@ -216,20 +220,25 @@ static void avc_free(void *state)
 	avc_holder_release(&st->holder);
 }
 
-/* Headers of our kind that arrive with the message would be trusted downstream. */
+/*
+ * Our X-Virus-Status, and X-Virus-Scanned when VirusHeaders is on. Such
+ * headers that arrived with the message would be trusted downstream, so
+ * they go first.
+ */
 static int replace_headers(struct cm_msg *m, const struct avc_state *st, const char *virus)
 {
+	bool scanned_line = st->conf->headers;
 	size_t i;
 
 	for (i = m->n_headers; i-- > 0;) {
 		const struct cm_header *h = &m->headers[i];
 
 		if ((strcasecmp(h->name, "X-Virus-Status") == 0 ||
-		     strcasecmp(h->name, "X-Virus-Scanned") == 0) &&
+		     (scanned_line && strcasecmp(h->name, "X-Virus-Scanned") == 0)) &&
 		    cm_header_delete(m, h->name, h->index) < 0)
 			return -1;
 	}
-	if (cm_header_add(m, CM_HDR_PREPEND, "X-Virus-Scanned", st->scanned_by) < 0)
+	if (scanned_line && cm_header_add(m, CM_HDR_PREPEND, "X-Virus-Scanned", st->scanned_by) < 0)
 		return -1;
 	return cm_header_add(m, CM_HDR_PREPEND, "X-Virus-Status", avc_status_value(m->pool, virus));
 }
@@ -247,9 +256,7 @@ static int infected(struct cm_msg *m, const struct avc_state *st, const char *vi
 		r = cm_verdict(m, a, "550", "5.7.1", "INFECTED", virus, "Virus found: %s", virus);
 	/* Delivered or held: whoever reads it later sees why. */
 	if (r == 0 && (a == CM_ACT_NONE || a == CM_ACT_QUARANTINE))
-		r = st->conf->headers ? replace_headers(m, st, virus)
-		                      : cm_header_add(m, CM_HDR_PREPEND, "X-Virus-Status",
-		                                      avc_status_value(m->pool, virus));
+		r = replace_headers(m, st, virus);
 	return r;
 }
 

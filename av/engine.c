@@ -73,7 +73,8 @@ static void msg_cb(enum cl_msg severity, const char *fullmsg, const char *msg, v
 			last_msg[--n] = '\0';
 	}
 	/* Scan-time messages come from untrusted input: debug only, no flood. */
-	log_debug("av", "libclamav: %s", msg);
+	n = strcspn(msg, "\r\n");
+	log_debug("av", "libclamav: %.*s", (int)n, msg);
 }
 
 static void global_init(void)

@@ -209,6 +209,10 @@ static void test_destinies(void **state)
 			assert_non_null(strstr(r.headers,
 			                       "prepend X-Virus-Status: Infected "
 			                       "(Eicar-Test-Signature.NDB.UNOFFICIAL)\n"));
+		if (strstr(cases[i].config, "VirusHeaders no") != NULL)
+			assert_null(strstr(r.headers, "X-Virus-Scanned"));
+		else if (cases[i].status_header)
+			assert_non_null(strstr(r.headers, "prepend X-Virus-Scanned: chainmilter "));
 		if (cases[i].action == CM_ACT_QUARANTINE)
 			assert_string_equal(r.d.text,
 			                    "Virus found: Eicar-Test-Signature.NDB.UNOFFICIAL");
