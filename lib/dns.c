@@ -22,6 +22,7 @@
 #include <unbound.h>
 
 #include "buf.h"
+#include "dnscache.h"
 #include "dnswire.h"
 #include "log.h"
 
@@ -53,6 +54,7 @@ struct dns {
 	pthread_t collector;
 	int wake[2]; /* written to stop the collector */
 	struct dns_job *jobs;
+	struct dns_cache *cache;
 	pthread_mutex_t start_lock; /* the first query starts the threads */
 };
 
@@ -60,7 +62,9 @@ struct dns_query {
 	struct dns *d; /* NULL once finished */
 	struct dns_job *job;
 	struct pool *pool;
-	const char *qtext; /* the name as handed to libunbound */
+	const char *qtext;   /* the name as handed to libunbound */
+	unsigned char *wire; /* the name in wire form, the cache's key */
+	size_t wlen;
 	struct timespec start, deadline;
 	struct dns_result r;
 };
@@ -201,8 +205,11 @@ struct dns *dns_create(const char *nameservers, long timeout_ms, struct pool *p,
 {
 	struct dns *d = calloc(1, sizeof(*d));
 
-	if (d == NULL || (d->ctx = ub_ctx_create()) == NULL) {
+	if (d == NULL || (d->ctx = ub_ctx_create()) == NULL ||
+	    (d->cache = dns_cache_create(DNS_CACHE_BYTES)) == NULL) {
 		*error_r = "out of memory creating the resolver";
+		if (d != NULL && d->ctx != NULL)
+			ub_ctx_delete(d->ctx);
 		free(d);
 		return NULL;
 	}
@@ -253,6 +260,7 @@ static void shutdown_resolver(struct dns *d)
 	ub_ctx_delete(d->ctx);
 	while (d->jobs != NULL)
 		free_job(d, d->jobs);
+	dns_cache_free(&d->cache);
 	if (d->wake[0] >= 0) {
 		close(d->wake[0]);
 		close(d->wake[1]);
@@ -416,9 +424,10 @@ static void log_result(const struct dns_query *q)
 		buf_puts(&b, ", ...");
 	if (r->error != NULL)
 		buf_printf(&b, " (%s)", r->error);
-	log_debug("dns", "%s %s: %s ttl=%u n=%zu%s%s%s %ldms", r->name, dns_type_name(r->type),
+	log_debug("dns", "%s %s: %s ttl=%u n=%zu%s%s%s %ldms%s", r->name, dns_type_name(r->type),
 	          dns_status_name(r->status), r->ttl, r->n, r->cname != NULL ? " cname=" : "",
-	          r->cname != NULL ? r->cname : "", buf_str(&b), r->ms);
+	          r->cname != NULL ? r->cname : "", buf_str(&b), r->ms,
+	          r->cached ? " (cached)" : "");
 	buf_free(&b);
 }
 
@@ -444,6 +453,43 @@ static void finish(struct dns_query *q, enum dns_status status, const char *erro
 static void query_cleanup(void *arg)
 {
 	dns_cancel(arg);
+}
+
+static long seconds_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (long)ts.tv_sec;
+}
+
+/* Keep a good answer (OK, NXDOMAIN, NODATA) in the cache for its TTL. */
+static void remember(struct dns_query *q, const struct dns_rdata *rd, size_t n)
+{
+	struct dns_cached c = {q->r.rcode, q->r.status == DNS_NXDOMAIN, q->r.ttl, q->r.cname, n,
+	                       rd};
+
+	dns_cache_put(q->d->cache, (int)q->r.type, q->wire, q->wlen, seconds_now(), &c);
+}
+
+/* Answer from the cache if it holds the name; true if it did. */
+static bool from_cache(struct dns_query *q, struct dns *d)
+{
+	struct dns_cached c;
+
+	if (!dns_cache_get(d->cache, (int)q->r.type, q->wire, q->wlen, seconds_now(), q->pool, &c))
+		return false;
+	q->r.cached = true;
+	q->r.rcode = c.rcode;
+	q->r.ttl = c.ttl;
+	q->r.cname = c.cname;
+	if (c.nxdomain)
+		q->r.status = DNS_NXDOMAIN;
+	else if (c.n == 0)
+		q->r.status = DNS_NODATA;
+	else
+		dns_rdata_parse(&q->r, c.rd, c.n, q->pool);
+	return true;
 }
 
 /* Turn libunbound's answer into q->r. */
@@ -472,6 +518,7 @@ static void take_answer(struct dns_query *q, int err, struct ub_result *res)
 	}
 	if (res->rcode == 3 || res->nxdomain) {
 		r->status = DNS_NXDOMAIN;
+		remember(q, NULL, 0);
 		return;
 	}
 	if (res->rcode != 0) {
@@ -486,6 +533,7 @@ static void take_answer(struct dns_query *q, int err, struct ub_result *res)
 	}
 	if (!res->havedata || res->data == NULL || res->data[0] == NULL) {
 		r->status = DNS_NODATA;
+		remember(q, NULL, 0);
 		return;
 	}
 	while (res->data[n] != NULL && n <= DNS_MAX_RECORDS)
@@ -500,7 +548,8 @@ static void take_answer(struct dns_query *q, int err, struct ub_result *res)
 		rdp[i].p = (const unsigned char *)res->data[i];
 		rdp[i].len = res->len[i] > 0 ? (size_t)res->len[i] : 0;
 	}
-	dns_rdata_parse(r, rdp, n, q->pool);
+	if (dns_rdata_parse(r, rdp, n, q->pool) == DNS_OK)
+		remember(q, rdp, n);
 }
 
 /* Hand the query to libunbound; returns 0, or -1 with *error_r. */
@@ -571,6 +620,7 @@ struct dns_query *dns_start(struct dns *d, const char *name, enum dns_type type,
 	unsigned char wire[DNS_WIRE_MAX];
 	char text[DNS_NAME_BUF];
 	const char *error = NULL;
+	int wlen;
 	long ms = timeout_ms > 0 ? timeout_ms : d->timeout_ms;
 
 	if (q == NULL || pool_cleanup(p, query_cleanup, q) < 0)
@@ -586,7 +636,7 @@ struct dns_query *dns_start(struct dns *d, const char *name, enum dns_type type,
 	q->r.type = type;
 	q->r.rcode = -1;
 	q->r.name = pool_strdup(p, name != NULL ? name : "");
-	if (dns_name_from_text(name, wire, &error) < 0) {
+	if ((wlen = dns_name_from_text(name, wire, &error)) < 0) {
 		char *c;
 
 		for (c = (char *)q->r.name; c != NULL && *c != '\0'; c++)
@@ -600,13 +650,19 @@ struct dns_query *dns_start(struct dns *d, const char *name, enum dns_type type,
 	q->r.name = pool_strdup(p, text);
 	dns_name_to_text(wire, sizeof(wire), 1, text, sizeof(text));
 	q->qtext = pool_strdup(p, text);
-	if (q->r.name == NULL || q->qtext == NULL) {
+	q->wire = pool_memdup(p, wire, (size_t)wlen);
+	q->wlen = (size_t)wlen;
+	if (q->r.name == NULL || q->qtext == NULL || q->wire == NULL) {
 		finish(q, DNS_TEMPFAIL, "out of memory");
 		return q;
 	}
 	if (type != DNS_A && type != DNS_AAAA && type != DNS_MX && type != DNS_PTR &&
 	    type != DNS_TXT) {
 		finish(q, DNS_BADNAME, "a record type lib/dns.c does not parse");
+		return q;
+	}
+	if (from_cache(q, d)) {
+		finish(q, q->r.status, NULL);
 		return q;
 	}
 	if (submit(q, d, &error) < 0)

@@ -36,9 +36,10 @@
  * trailing dot and escape such bytes the same way, so they can be looked up
  * again as they are.
  *
- * TTLs are libunbound's: answers are cached for their TTL (and NXDOMAIN /
- * NODATA for the SOA minimum) across all threads of the snapshot; a reload
- * starts a new resolver with an empty cache.
+ * Answers (OK, NXDOMAIN, NODATA) are cached for their TTL, at most a day,
+ * across all threads of the snapshot, in DNS_CACHE_BYTES (least recently
+ * used go first); libunbound caches behind that too. A reload starts a new
+ * resolver with an empty cache. DNS_TEMPFAIL is never cached.
  */
 #ifndef CM_DNS_H
 #define CM_DNS_H
@@ -86,6 +87,9 @@ enum dns_status {
 #define DNS_MAX_RECORDS 1024
 #define DNS_MAX_BYTES   65535
 
+/* Memory for the cache of answers of one resolver. */
+#define DNS_CACHE_BYTES (8 * 1024 * 1024)
+
 /* A byte string that is also NUL-terminated (it may hold NUL bytes too). */
 struct dns_str {
 	const char *s;
@@ -114,6 +118,7 @@ struct dns_result {
 	unsigned ttl;         /* seconds the answer is good for (0 if none came) */
 	int rcode;            /* the answer's RCODE, or -1 if none came */
 	long ms;              /* how long the query took */
+	bool cached;          /* answered from the resolver's own cache */
 	const char *error;    /* why, for TEMPFAIL, BADNAME and BADDATA; else NULL */
 	size_t n;             /* records in the array of the type asked */
 	size_t n_bad;         /* records of the answer skipped as malformed */
