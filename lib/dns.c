@@ -220,8 +220,10 @@ struct dns *dns_create(const char *nameservers, long timeout_ms, struct pool *p,
 	pthread_mutex_init(&d->start_lock, NULL);
 	/* A thread of libunbound's resolves; answers come back through ub_fd. */
 	ub_ctx_async(d->ctx, 1);
-	/* Errors of libunbound's own go nowhere; ours name the query. */
+	/* libunbound's own messages would go to standard error in its format:
+	 * off (for every context: its log is global). Ours name the query. */
 	ub_ctx_debuglevel(d->ctx, 0);
+	ub_ctx_debugout(d->ctx, NULL);
 	/* A server that was down is tried again soon, not after 15 minutes. */
 	ub_ctx_set_option(d->ctx, "infra-keep-probing:", "yes");
 	ub_ctx_set_option(d->ctx, "infra-host-ttl:", "60");

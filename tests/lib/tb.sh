@@ -247,6 +247,10 @@ server:
 	xfrdir: "$d"
 	logfile: "$d/nsd.log"
 	verbosity: 1
+	# No response rate limiting: tests and benchmarks ask far more than
+	# 200 queries/s from one address, and RRL would drop or truncate them.
+	rrl-ratelimit: 0
+	rrl-whitelist-ratelimit: 0
 remote-control:
 	control-enable: no
 EOF

@@ -5,10 +5,19 @@
  *
  *   tool_dnsq [-s NAMESERVERS] [-t TIMEOUT_MS] [-p] [-d] TYPE NAME [TYPE NAME]...
  *   tool_dnsq -s NAMESERVERS -b SECONDS [-T THREADS] TYPE NAME [TYPE NAME]...
+ *   tool_dnsq -s NAMESERVERS -r NAMESERVERS2 TYPE NAME [TYPE NAME]...
+ *   tool_dnsq -s NAMESERVERS -C TYPE NAME [TYPE NAME]...
  *
  * -p starts every query before waiting for any; -d logs lib/dns.c's debug
  * lines to standard error; -b loops over the queries in THREADS threads
- * (warm cache after the first round) and prints lookups per second.
+ * (warm cache after the first round; with -u each lookup asks a new name,
+ * so none is cached) and prints lookups per second.
+ * -r plays a reload: start the queries on a resolver for NAMESERVERS,
+ * make a second one for NAMESERVERS2 and release the first while its
+ * queries run, answer them all on the second ("new: ..."), then wait for
+ * the first one's ("old: ..."), which shuts down after the last.
+ * -C starts the queries and destroys their pool unfinished (cancelling
+ * them), then releases the resolver.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -31,6 +40,8 @@ static struct dns *dns;
 static struct q *qs;
 static int nq;
 static double bench_seconds;
+static int unique;         /* -u: each bench lookup under a new name */
+static long bench_timeout; /* -t for bench lookups */
 
 static void sink(enum log_level level, const char *line)
 {
@@ -70,13 +81,13 @@ static void put_quoted(const char *s, size_t len)
 	putchar('"');
 }
 
-static void print_result(const struct dns_result *r)
+static void print_result(const char *prefix, const struct dns_result *r)
 {
 	char ip[IP_STRLEN];
 	size_t i, k;
 
-	printf("%s %s %s ttl=%u", r->name, dns_type_name(r->type), dns_status_name(r->status),
-	       r->ttl);
+	printf("%s%s %s %s ttl=%u", prefix, r->name, dns_type_name(r->type),
+	       dns_status_name(r->status), r->ttl);
 	if (r->cname != NULL)
 		printf(" cname=%s", r->cname);
 	if (r->n_bad > 0)
@@ -124,15 +135,24 @@ static void *bench_thread(void *arg)
 	unsigned long *count = arg;
 	double end = now() + bench_seconds;
 	struct dns_result r;
+	char name[DNS_NAME_BUF];
 	int i;
 
 	while (now() < end) {
 		struct pool *p = pool_create();
 
 		for (i = 0; i < nq; i++) {
-			if (dns_lookup(dns, qs[i].name, qs[i].type, p, &r) == DNS_TEMPFAIL)
-				fprintf(stderr, "%s: TEMPFAIL %s\n", qs[i].name, r.error);
-			(*count)++;
+			const char *n = qs[i].name;
+
+			if (unique) {
+				snprintf(name, sizeof(name), "u%lu-%p.%s", *count, (void *)count,
+				         n);
+				n = name;
+			}
+			dns_wait(dns_start(dns, n, qs[i].type, bench_timeout, p), &r);
+			if (r.status == DNS_TEMPFAIL)
+				count[1]++;
+			count[0]++;
 		}
 		pool_destroy(&p);
 	}
@@ -142,42 +162,89 @@ static void *bench_thread(void *arg)
 static int bench(int threads)
 {
 	pthread_t tid[64];
-	unsigned long counts[64] = {0}, total = 0;
+	unsigned long counts[64][2] = {{0}}, total = 0, tempfail = 0;
 	struct rusage ru;
 	double t0, t1, cpu;
 	int i;
 
 	for (i = 0; i < threads; i++)
-		pthread_create(&tid[i], NULL, bench_thread, &counts[i]);
+		pthread_create(&tid[i], NULL, bench_thread, counts[i]);
 	t0 = now();
 	for (i = 0; i < threads; i++) {
 		pthread_join(tid[i], NULL);
-		total += counts[i];
+		total += counts[i][0];
+		tempfail += counts[i][1];
 	}
 	t1 = now();
 	getrusage(RUSAGE_SELF, &ru);
 	cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 	      (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-	printf("%lu lookups in %.2f s with %d threads: %.0f lookups/s, %.1f us CPU per lookup\n",
-	       total, t1 - t0, threads, (double)total / (t1 - t0), cpu * 1e6 / (double)total);
+	printf("%lu lookups in %.2f s with %d threads: %.0f lookups/s, %.1f us CPU per lookup, "
+	       "%lu TEMPFAIL\n",
+	       total, t1 - t0, threads, (double)total / (t1 - t0), cpu * 1e6 / (double)total,
+	       tempfail);
+	return 0;
+}
+
+/* -r: a reload while the old resolver's queries run. */
+static int reload(const char *servers2, long timeout, struct pool *p)
+{
+	struct dns_query **old = calloc((size_t)nq, sizeof(*old));
+	const char *error = NULL;
+	struct dns *fresh;
+	struct dns_result r;
+	int i;
+
+	for (i = 0; i < nq; i++)
+		old[i] = dns_start(dns, qs[i].name, qs[i].type, 0, p);
+	fresh = dns_create(servers2, timeout, p, &error);
+	if (fresh == NULL) {
+		fprintf(stderr, "tool_dnsq: -r %s\n", error);
+		return 1;
+	}
+	dns_release(&dns); /* the old snapshot's last user is its queries */
+	for (i = 0; i < nq; i++) {
+		dns_lookup(fresh, qs[i].name, qs[i].type, p, &r);
+		print_result("new: ", &r);
+	}
+	for (i = 0; i < nq; i++) {
+		dns_wait(old[i], &r);
+		print_result("old: ", &r);
+	}
+	dns_release(&fresh);
+	free(old);
+	return 0;
+}
+
+/* -C: queries left running when their pool goes. */
+static int drop_unfinished(void)
+{
+	struct pool *qp = pool_create();
+	int i;
+
+	for (i = 0; i < nq; i++)
+		dns_start(dns, qs[i].name, qs[i].type, 0, qp);
+	pool_destroy(&qp);
+	printf("dropped %d running queries\n", nq);
 	return 0;
 }
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: tool_dnsq [-s NAMESERVERS] [-t TIMEOUT_MS] [-p] [-d] "
-	                "[-b SECONDS [-T THREADS]] TYPE NAME [TYPE NAME]...\n");
+	fprintf(stderr,
+	        "usage: tool_dnsq [-s NAMESERVERS] [-t TIMEOUT_MS] [-p] [-d] "
+	        "[-b SECONDS [-T THREADS] [-u]] [-r NAMESERVERS2] [-C] TYPE NAME [TYPE NAME]...\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *servers = "", *error = NULL;
+	const char *servers = "", *servers2 = NULL, *error = NULL;
 	long timeout = 5000;
-	int c, i, parallel = 0, threads = 1;
+	int c, i, parallel = 0, threads = 1, drop = 0, rc = 0;
 	struct pool *p = pool_create();
 
-	while ((c = getopt(argc, argv, "s:t:pdb:T:")) != -1) {
+	while ((c = getopt(argc, argv, "s:t:pdb:T:r:Cu")) != -1) {
 		switch (c) {
 		case 's':
 			servers = optarg;
@@ -187,6 +254,15 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			parallel = 1;
+			break;
+		case 'r':
+			servers2 = optarg;
+			break;
+		case 'C':
+			drop = 1;
+			break;
+		case 'u':
+			unique = 1;
 			break;
 		case 'd':
 			log_set_sink(sink);
@@ -222,7 +298,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (bench_seconds > 0) {
+		bench_timeout = timeout;
 		bench(threads);
+	} else if (servers2 != NULL) {
+		rc = reload(servers2, timeout, p);
+	} else if (drop) {
+		rc = drop_unfinished();
 	} else if (parallel) {
 		struct dns_query **running = calloc((size_t)nq, sizeof(*running));
 		struct dns_result r;
@@ -231,7 +312,7 @@ int main(int argc, char **argv)
 			running[i] = dns_start(dns, qs[i].name, qs[i].type, 0, p);
 		for (i = 0; i < nq; i++) {
 			dns_wait(running[i], &r);
-			print_result(&r);
+			print_result("", &r);
 		}
 		free(running);
 	} else {
@@ -239,12 +320,12 @@ int main(int argc, char **argv)
 
 		for (i = 0; i < nq; i++) {
 			dns_lookup(dns, qs[i].name, qs[i].type, p, &r);
-			print_result(&r);
+			print_result("", &r);
 		}
 	}
 	fflush(stdout);
 	dns_release(&dns);
 	pool_destroy(&p);
 	free(qs);
-	return 0;
+	return rc;
 }
