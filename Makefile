@@ -110,7 +110,7 @@ unit: $(UNIT_BIN) $(UNIT_BIN_ASAN)
 integration: all build-asan/chainmilter build-asan/milterbench $(TOOL_BIN) $(TOOL_BIN_ASAN)
 	@CM_ONLY=integration sh tests/run.sh
 
-bench: deps-bench all
+bench: deps-bench all $(TOOL_BIN)
 	@sh tests/bench/run.sh
 
 fuzz: deps-test

@@ -2,7 +2,8 @@
 # `make bench`: milterbench against chainmilter over inet (the default
 # socket kind) and, side by side on the same messages, against OpenDKIM in
 # signing mode (Debian's opendkim, installed by `make deps-bench`). Also
-# shows what libmilter's missing TCP_NODELAY would cost chainmilter.
+# shows what libmilter's missing TCP_NODELAY would cost chainmilter, and
+# DNS lookups/s through lib/dns.c (tests/bench/dns.sh).
 # Figures, not pass/fail: run it on an idle machine.
 set -u
 cd "$(dirname "$0")/../.."
@@ -72,3 +73,6 @@ EOC
 else
 	echo "== OpenDKIM not installed (make deps-bench installs it); skipped"
 fi
+
+# The DNS resolver every check shares.
+sh tests/bench/dns.sh
