@@ -67,6 +67,7 @@ $(eval $(call build_rules,build-asan,-O1 $(SAN_FLAGS)))
 
 TOOL_SRC      := $(wildcard tests/tools/*.c)
 TOOL_BIN      := $(patsubst tests/tools/%.c,build/tests/tool_%,$(TOOL_SRC))
+TOOL_BIN_ASAN := $(patsubst tests/tools/%.c,build-asan/tests/tool_%,$(TOOL_SRC))
 UNIT_BIN      := $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRC))
 UNIT_BIN_ASAN := $(patsubst tests/unit/%.c,build-asan/tests/%,$(UNIT_SRC))
 
@@ -97,7 +98,8 @@ run: deps
 	@sh scripts/run.sh build/chainmilter etc/chainmilter.conf
 
 check: deps-test
-	$(MAKE) all build-asan/chainmilter $(UNIT_BIN) $(UNIT_BIN_ASAN) $(TOOL_BIN) build-asan/milterbench
+	$(MAKE) all build-asan/chainmilter $(UNIT_BIN) $(UNIT_BIN_ASAN) $(TOOL_BIN) $(TOOL_BIN_ASAN) \
+		build-asan/milterbench
 	@sh tests/run.sh
 
 test: check
@@ -105,10 +107,10 @@ test: check
 unit: $(UNIT_BIN) $(UNIT_BIN_ASAN)
 	@CM_ONLY=unit sh tests/run.sh
 
-integration: all build-asan/chainmilter build-asan/milterbench
+integration: all build-asan/chainmilter build-asan/milterbench $(TOOL_BIN) $(TOOL_BIN_ASAN)
 	@CM_ONLY=integration sh tests/run.sh
 
-bench: deps-bench all
+bench: deps-bench all $(TOOL_BIN)
 	@sh tests/bench/run.sh
 
 fuzz: deps-test

@@ -17,6 +17,7 @@
 
 struct cm_msg;
 struct cm_initctx;
+struct dns;
 
 enum cm_stage {
 	CM_CONNECT,
@@ -59,6 +60,9 @@ void cm_init_error(struct cm_initctx *ic, const char *setting, const char *fmt, 
 const char *cm_init_origin(struct cm_initctx *ic, const char *setting);
 /* The core's settings every check may read. */
 const struct cm_core_conf *cm_init_core(struct cm_initctx *ic);
+/* The snapshot's DNS resolver (lib/dns.h), built from Nameservers and
+ * DNSTimeout; never NULL, valid as long as the check's state. */
+struct dns *cm_init_dns(struct cm_initctx *ic);
 /* Allocate state that lives as long as the snapshot. */
 struct pool *cm_init_pool(struct cm_initctx *ic);
 

@@ -38,6 +38,8 @@ struct cm_core_conf {
 	double tag_level, tag2_level, kill_level;
 	int spam_destiny;
 	const char *scores_file;
+	const char *nameservers;
+	long dns_timeout;
 	struct set_list scores;
 };
 

@@ -130,6 +130,20 @@ const struct setting cm_core_settings[] = {
      .words = destinies,
      .doc = "What happens above SpamKillLevel: pass (deliver tagged), reject (554 "
             "5.7.1), discard, or quarantine (the MTA's hold queue)."},
+    {.name = "Nameservers",
+     .type = SET_STRING,
+     .offset = CORE(nameservers),
+     .def_doc = "the system's, from /etc/resolv.conf",
+     .doc = "DNS resolvers for every check (SPF, DKIM keys, DMARC, DNSBL), tried in turn: "
+            "ADDRESS or ADDRESS@PORT, IPv4 or IPv6, such as 127.0.0.1@5353, ::1."},
+    {.name = "DNSTimeout",
+     .type = SET_TIME,
+     .offset = CORE(dns_timeout),
+     .def = "5",
+     .min = 1,
+     .max = 300,
+     .doc = "How long one DNS query may take; after that it is a temporary failure "
+            "(SPF temperror, DKIM TEMPFAIL)."},
     {.name = "ScoresFile",
      .type = SET_STRING,
      .offset = CORE(scores_file),

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/dns.h"
 #include "../lib/log.h"
 #include "../lib/pool.h"
 #include "../lib/scores.h"
@@ -80,6 +81,11 @@ const char *cm_init_origin(struct cm_initctx *ic, const char *setting)
 const struct cm_core_conf *cm_init_core(struct cm_initctx *ic)
 {
 	return ic->snap->core;
+}
+
+struct dns *cm_init_dns(struct cm_initctx *ic)
+{
+	return ic->snap->dns;
 }
 
 struct pool *cm_init_pool(struct cm_initctx *ic)
@@ -222,6 +228,22 @@ static int policy_of(const struct cm_check *c, const void *conf)
 	return CM_POLICY_TEMPFAIL;
 }
 
+/* The resolver. A bad Nameservers value is a config error; checks still get
+ * a resolver (the system's) so that init() can run and report its own. */
+static void build_dns(struct cm_snapshot *snap, const struct cm_core_conf *core)
+{
+	struct pool *pool = conf_pool(snap->conf);
+	const char *error = NULL;
+
+	snap->dns = dns_create(core->nameservers, core->dns_timeout * 1000, pool, &error);
+	if (snap->dns != NULL)
+		return;
+	core_error(snap, "Nameservers", "%s", error);
+	snap->dns = dns_create("", core->dns_timeout * 1000, pool, &error);
+	if (snap->dns == NULL)
+		conf_error(snap->conf, "cannot create a DNS resolver: %s", error);
+}
+
 static void init_checks(struct cm_snapshot *snap)
 {
 	size_t i, s;
@@ -270,6 +292,9 @@ struct cm_snapshot *snap_load(const char *path, const struct conf_override *ov, 
 	snap->core = conf_data(snap->conf, 0);
 	finish_core(snap, conf_data(snap->conf, 0));
 	build_scores(snap, snap->core);
+	build_dns(snap, snap->core);
+	if (snap->dns == NULL) /* out of memory: checks would get no resolver */
+		return snap;
 	init_checks(snap);
 	return snap;
 }
@@ -288,6 +313,8 @@ void snap_free(struct cm_snapshot **sp)
 	}
 	free(snap->state);
 	free(snap->policy);
+	/* After the checks: they may hold it. Queries still running keep it. */
+	dns_release(&snap->dns);
 	scores_free(&snap->scores);
 	conf_free(&snap->conf);
 	free(snap);

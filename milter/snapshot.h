@@ -14,6 +14,7 @@
 #include "conf.h"
 
 struct cm_scores;
+struct dns;
 
 struct cm_snapshot {
 	atomic_int refs;
@@ -21,6 +22,7 @@ struct cm_snapshot {
 	struct conf *conf;
 	const struct cm_core_conf *core;
 	struct cm_scores *scores;
+	struct dns *dns; /* the resolver every check shares */
 	size_t n_checks;
 	void **state;       /* per check; NULL: off */
 	int *policy;        /* per check: enum cm_policy */

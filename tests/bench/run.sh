@@ -3,7 +3,7 @@
 # socket kind) and, side by side on the same messages, against OpenDKIM in
 # signing mode and clamav-milter + clamd (Debian's packages, installed by
 # `make deps-bench`). Also shows what libmilter's missing TCP_NODELAY would
-# cost chainmilter.
+# cost chainmilter, and DNS lookups/s through lib/dns.c (tests/bench/dns.sh).
 # Figures, not pass/fail: run it on an idle machine.
 set -u
 cd "$(dirname "$0")/../.."
@@ -163,3 +163,6 @@ EOC
 else
 	echo "== clamav-milter or clamd not installed (make deps-bench installs them); skipped"
 fi
+
+# The DNS resolver every check shares.
+sh tests/bench/dns.sh

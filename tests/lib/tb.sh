@@ -123,6 +123,8 @@ tb_milter_start() {
 		[ -d "$TB_DIR/clamav" ] || tb_clamav_db "$TB_DIR/clamav"
 		set -- -o "ClamAVDatabaseDirectory=$TB_DIR/clamav"
 	fi
+	# DNS goes to the test bed's nsd, never to this machine's resolver.
+	grep -q '^Nameservers' "$conf" || set -- "$@" -o "Nameservers=$(tb_ns)"
 	"$CM_BIN" -f -c "$conf" "$@" >>"$TB_DIR/milter-$name.log" 2>&1 &
 	pid=$!
 	TB_PIDS="$TB_PIDS $pid"
@@ -256,6 +258,12 @@ tb_maillog() { cat "$TB_POSTFIX/maillog" 2>/dev/null; }
 
 # ---- DNS ----
 
+# tb_ns: the Nameservers value for chainmilter: the test nsd when one runs,
+# else a loopback port where nothing listens (lookups fail at once).
+tb_ns() {
+	if [ -n "${DNS_PORT:-}" ]; then echo "127.0.0.1@$DNS_PORT"; else echo "127.0.0.1@9"; fi
+}
+
 # tb_dns_start: nsd answering for every zone in tests/zones/ on DNS_PORT.
 tb_dns_start() {
 	DNS_PORT=$(tb_port)
@@ -276,6 +284,10 @@ server:
 	xfrdir: "$d"
 	logfile: "$d/nsd.log"
 	verbosity: 1
+	# No response rate limiting: tests and benchmarks ask far more than
+	# 200 queries/s from one address, and RRL would drop or truncate them.
+	rrl-ratelimit: 0
+	rrl-whitelist-ratelimit: 0
 remote-control:
 	control-enable: no
 EOF
