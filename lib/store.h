@@ -136,10 +136,13 @@ int store_del(struct store *s, const void *key, size_t klen, const char **error_
  *
  * fn may run MORE THAN ONCE for one call: on Redis it runs between WATCH
  * and EXEC and again when another client changed the key in between
- * (optimistic locking; it gives up after 20 conflicts in a row); on LMDB it
- * runs again when the map had to grow. So fn computes from its arguments
- * only and records its outcome in ctx on every call (the last call counts).
- * On LMDB it runs inside the write transaction: other writers wait for it.
+ * (optimistic locking, retried after a random pause up to 30 times, then
+ * -1); on LMDB it runs again when the map had to grow. So fn computes from
+ * its arguments only and records its outcome in ctx on every call (the last
+ * call counts). Updates of one key by threads of one process take turns
+ * (LMDB: the write transaction; Redis: a lock per key hash), so retries only
+ * happen between processes, such as two MX hosts sharing a Redis. On LMDB
+ * fn runs inside the write transaction: other writers wait for it.
  *
  * Why a callback: greylisting's rules (first seen, retry window, pass count)
  * stay C code in one place, tested once, and run unchanged on both

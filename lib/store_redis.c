@@ -22,7 +22,8 @@
 #define BACKOFF_MAX_MS 2000
 #define MGET_CHUNK     1000
 #define SCAN_COUNT     "1000"
-#define UPDATE_TRIES   20
+#define UPDATE_TRIES   30
+#define STRIPES        64
 
 struct rpool {
 	pthread_mutex_t lock;
@@ -35,6 +36,37 @@ struct rpool {
 	char last_error[256];
 };
 
+/*
+ * Updates of one key from this process take turns (by key hash, over every
+ * handle), so WATCH/EXEC only settles races with other processes. Without
+ * this, threads streaming updates at one key starve each other: the one
+ * that lost the race retries into the next winner's window.
+ */
+static pthread_mutex_t stripes[STRIPES] = {[0 ... STRIPES - 1] = PTHREAD_MUTEX_INITIALIZER};
+static pthread_once_t stripes_once = PTHREAD_ONCE_INIT;
+
+/* fork() waits until no update is in flight; the child starts unlocked. */
+static void stripes_lock_all(void)
+{
+	int i;
+
+	for (i = 0; i < STRIPES; i++)
+		pthread_mutex_lock(&stripes[i]);
+}
+
+static void stripes_unlock_all(void)
+{
+	int i;
+
+	for (i = STRIPES - 1; i >= 0; i--)
+		pthread_mutex_unlock(&stripes[i]);
+}
+
+static void stripes_init(void)
+{
+	pthread_atfork(stripes_lock_all, stripes_unlock_all, stripes_unlock_all);
+}
+
 enum rd_how { RD_OK, RD_DISCARD, RD_FAILED };
 
 static long long now_ms(void)
@@ -43,6 +75,12 @@ static long long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void rd_init_locks(struct rpool *p)
+{
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
 }
 
 static int rd_open(struct store *s, const char **error_r)
@@ -55,8 +93,8 @@ static int rd_open(struct store *s, const char **error_r)
 		free(p);
 		return store_fail(s, error_r, "out of memory");
 	}
-	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->cond, NULL);
+	rd_init_locks(p);
+	pthread_once(&stripes_once, stripes_init);
 	s->be = p;
 	return 0;
 }
@@ -79,8 +117,7 @@ static void rd_forked(struct store *s)
 	struct rpool *p = s->be;
 
 	/* Connections (and their state) are the parent's: close our copies. */
-	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->cond, NULL);
+	rd_init_locks(p);
 	while (p->n_idle > 0)
 		redisFree(p->idle[--p->n_idle]);
 	p->total = 0;
@@ -483,26 +520,58 @@ static int rd_update_once(struct rd_op *op, const void *key, size_t klen, store_
 	return n == 3 ? d : -1;
 }
 
+/* FNV-1a, to pick a key's stripe. */
+static unsigned rd_hash(const void *key, size_t klen)
+{
+	const unsigned char *k = key;
+	unsigned h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < klen; i++)
+		h = (h ^ k[i]) * 16777619u;
+	return h;
+}
+
+/* After a lost race, wait a random while (up to 0.1 ms doubling to 3.2 ms)
+ * so that clients updating the same key stop colliding in lockstep. */
+static void rd_jitter(int tries)
+{
+	static __thread unsigned seed;
+	struct timespec ts = {0, 0};
+
+	if (seed == 0)
+		seed = (unsigned)(uintptr_t)&seed ^ (unsigned)now_ms();
+	ts.tv_nsec = (long)(rand_r(&seed) % (100 << (tries < 5 ? tries : 5))) * 1000;
+	nanosleep(&ts, NULL);
+}
+
 static int rd_update(struct store *s, const void *key, size_t klen, store_update_fn *fn, void *ctx,
                      struct buf *nv, const char **error_r)
 {
+	pthread_mutex_t *stripe = &stripes[rd_hash(key, klen) % STRIPES];
 	struct rd_op op;
-	int tries, d;
+	int tries, d = -1;
 
+	pthread_mutex_lock(stripe);
 	if (!rd_begin(&op, s, error_r))
-		return -1;
+		goto out;
 	for (tries = 0; tries < UPDATE_TRIES; tries++) {
 		d = rd_update_once(&op, key, klen, fn, ctx, nv);
-		if (op.c == NULL)
-			return -1;
-		if (d != -2)
-			return rd_end(&op, d, true);
+		if (op.c == NULL || d != -2)
+			break;
+		rd_jitter(tries);
 		op.t0 = now_ms();
 	}
-	store_fail(s, error_r,
-	           "key \"%s\": gave up after %d updates in a row lost to other clients",
-	           store_key_show((const char *)key + s->plen, klen - s->plen), UPDATE_TRIES);
-	return rd_end(&op, -1, true);
+	if (d == -2)
+		d = store_fail(
+		    s, error_r,
+		    "key \"%s\": gave up after %d updates in a row lost to other clients",
+		    store_key_show((const char *)key + s->plen, klen - s->plen), UPDATE_TRIES);
+	if (op.c != NULL)
+		rd_end(&op, 0, true);
+out:
+	pthread_mutex_unlock(stripe);
+	return d;
 }
 
 /* ---- batches ---- */
