@@ -10,10 +10,10 @@
 #include <string.h>
 #include <strings.h>
 
-/* The URI with the password of redis://user:PASSWORD@ or ?password= hidden. */
+/* The URI with every password (redis://user:PASSWORD@, password=) as ***. */
 static void uri_display(const char *uri, char *out, size_t cap)
 {
-	const char *from = NULL, *to = NULL, *p;
+	const char *from = NULL, *to = NULL, *p, *q = strchr(uri, '?');
 	size_t o = 0;
 
 	if (strncasecmp(uri, "redis://", 8) == 0) {
@@ -27,18 +27,15 @@ static void uri_display(const char *uri, char *out, size_t cap)
 			from = colon + 1;
 			to = at;
 		}
-	} else if ((p = strchr(uri, '?')) != NULL) {
-		for (; p != NULL && from == NULL; p = strchr(p + 1, '&'))
-			if (strncmp(p + 1, "password=", 9) == 0) {
-				from = p + 10;
-				to = from + strcspn(from, "&");
-			}
 	}
 	for (p = uri; *p != '\0' && o + 4 < cap; p++) {
-		if (p == from) {
+		/* p - q >= 10: "?password=" lies within the URI before p. */
+		if (p == from ||
+		    (q != NULL && p - q >= 10 && *p != '&' && strncmp(p - 9, "password=", 9) == 0 &&
+		     (p[-10] == '?' || p[-10] == '&'))) {
 			memcpy(out + o, "***", 3);
 			o += 3;
-			p = to - 1;
+			p = (p == from ? to : p + strcspn(p, "&")) - 1;
 			continue;
 		}
 		out[o++] = *p;

@@ -182,6 +182,14 @@ static void test_uri_errors(void **state)
 	assert_int_equal(store_uri_parse("redis://:topsecret@host:0", &u, &err), -1);
 	assert_null(strstr(err, "topsecret"));
 	assert_non_null(strstr(err, "redis://:***@host:0"));
+	assert_int_equal(store_uri_parse("redis://host/0?password=topsecret", &u, &err), -1);
+	assert_null(strstr(err, "topsecret"));
+	assert_non_null(strstr(err, "redis://host/0?password=***: unknown parameter"));
+	assert_int_equal(
+	    store_uri_parse("redis+unix:/r.sock?password=a1&password=topsecret&x=1", &u, &err), -1);
+	assert_null(strstr(err, "topsecret"));
+	assert_non_null(strstr(err, "redis+unix:/r.sock?password=***&password=***&x=1"));
+	assert_int_equal(store_uri_parse("redis+unix:/r.sock?password=&db=1", &u, &err), 0);
 }
 
 static void test_open_errors(void **state)
