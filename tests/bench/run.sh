@@ -72,3 +72,6 @@ EOC
 else
 	echo "== OpenDKIM not installed (make deps-bench installs it); skipped"
 fi
+
+# The key-value store behind greylisting and Bayes.
+sh tests/bench/store.sh
