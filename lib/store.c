@@ -180,6 +180,18 @@ int store_counter_parse(const void *val, size_t len, long long *n_r)
 
 /* ---- handles ---- */
 
+/* The sweeper waits on the monotonic clock: setting the time moves nothing. */
+static void sweep_init_locks(struct store *s)
+{
+	pthread_condattr_t attr;
+
+	pthread_mutex_init(&s->sweep_lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->sweep_cond, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
 int store_open(const char *uri, const char *prefix, struct store **store_r, const char **error_r)
 {
 	struct store *s;
@@ -205,8 +217,7 @@ int store_open(const char *uri, const char *prefix, struct store **store_r, cons
 	s->plen = strlen(s->prefix);
 	s->ops = s->uri.kind == STORE_LMDB ? &store_lmdb_ops : &store_redis_ops;
 	s->pid = store_getpid();
-	pthread_mutex_init(&s->sweep_lock, NULL);
-	pthread_cond_init(&s->sweep_cond, NULL);
+	sweep_init_locks(s);
 	if (s->ops->open(s, error_r) < 0) {
 		pthread_mutex_destroy(&s->sweep_lock);
 		pthread_cond_destroy(&s->sweep_cond);
@@ -253,8 +264,7 @@ static void store_forked(struct store *s)
 	store_registry_lock();
 	if (s->pid != store_getpid()) {
 		s->ops->forked(s);
-		pthread_mutex_init(&s->sweep_lock, NULL);
-		pthread_cond_init(&s->sweep_cond, NULL);
+		sweep_init_locks(s);
 		if (s->sweep_running && !s->sweep_stop && sweeper_spawn(s) != 0)
 			s->sweep_running = false;
 		__atomic_store_n(&s->pid, store_getpid(), __ATOMIC_RELEASE);
@@ -270,9 +280,9 @@ static inline void store_ready(struct store *s)
 
 static int check_key(const struct store *s, const void *key, size_t klen, const char **error_r)
 {
-	if (klen == 0)
+	if (klen == 0 || key == NULL)
 		return store_fail(s, error_r, "empty key");
-	if (key == NULL || klen > STORE_KEY_MAX - s->plen)
+	if (klen > STORE_KEY_MAX - s->plen)
 		return store_fail(s, error_r, "key \"%s\" of %zu bytes is too long (at most %zu)",
 		                  store_key_show(key, klen), klen, STORE_KEY_MAX - s->plen);
 	return 0;
@@ -280,8 +290,7 @@ static int check_key(const struct store *s, const void *key, size_t klen, const 
 
 static int check_ttl(const struct store *s, long ttl, const char **error_r)
 {
-	/* Redis wants EX below 2^63 ms; a century is plenty and keeps arithmetic safe. */
-	if (ttl < 0 || ttl > 100L * 366 * 86400)
+	if (ttl < 0 || ttl > STORE_TTL_MAX)
 		return store_fail(s, error_r, "TTL %ld: expected 0 (none) to 100 years in seconds",
 		                  ttl);
 	return 0;
@@ -344,16 +353,18 @@ int store_update(struct store *s, const void *key, size_t klen, store_update_fn 
 	struct buf nv;
 	int r;
 
-	/* fn may return -1 without saying why, and gets a usable error_r. */
+	/* fn gets a usable error_r, and may return -1 without saying why. */
 	if (error_r == NULL)
 		error_r = &ignored;
 	if (check_key(s, key, klen, error_r) < 0)
 		return -1;
-	store_fail(s, error_r, "key \"%s\": the update gave up", store_key_show(key, klen));
 	store_ready(s);
 	buf_init(&nv);
+	*error_r = NULL;
 	r = s->ops->update(s, k, store_fullkey(s, key, klen, k), fn, ctx, &nv, error_r);
 	buf_free(&nv);
+	if (r < 0 && *error_r == NULL)
+		store_fail(s, error_r, "key \"%s\": the update gave up", store_key_show(key, klen));
 	return r;
 }
 
@@ -457,7 +468,7 @@ static void *sweeper_main(void *arg)
 		long n = 0;
 		int r;
 
-		clock_gettime(CLOCK_REALTIME, &until);
+		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_sec += s->sweep_interval;
 		r = 0;
 		while (!s->sweep_stop && r != ETIMEDOUT)

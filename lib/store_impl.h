@@ -41,6 +41,9 @@ struct store_uri {
 #define STORE_POOL_DEF     32
 #define STORE_REDIS_PORT   6379
 
+/* The longest TTL: a century is plenty, and far from any overflow. */
+#define STORE_TTL_MAX (100L * 366 * 86400)
+
 /* Parse a store URI; -1 with *error_r (thread-local text) naming what is wrong. */
 int store_uri_parse(const char *uri, struct store_uri *u, const char **error_r);
 

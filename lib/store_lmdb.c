@@ -520,10 +520,10 @@ static int update_body(struct store *s, struct lenv *e, MDB_txn *txn, void *arg,
 	case STORE_WRITE:
 		if (a->out->oom)
 			return store_fail(s, error_r, "out of memory");
-		if (a->out->len > STORE_VALUE_MAX || ttl < 0)
+		if (a->out->len > STORE_VALUE_MAX || ttl < 0 || ttl > STORE_TTL_MAX)
 			return store_fail(s, error_r,
 			                  "key \"%s\": the update made a value of %zu bytes "
-			                  "(at most %d) or a negative TTL",
+			                  "(at most %d) or a TTL out of range",
 			                  store_key_show(a->key, a->klen), a->out->len,
 			                  STORE_VALUE_MAX);
 		if (lm_write_rec(e, txn, a->key, a->klen, a->out->data != NULL ? a->out->data : "",
@@ -762,9 +762,15 @@ out:
 
 static int lm_purge(struct store *s, long *purged_r, const char **error_r)
 {
+	struct lenv *e = lm_attach(s, error_r);
 	struct lm_purge_arg a;
 	struct buf tmp;
-	int r;
+	int r, dead;
+
+	if (e == NULL)
+		return -1;
+	/* Reader slots of dead processes (a killed admin tool) pin old pages. */
+	mdb_reader_check(e->env, &dead);
 
 	memset(&a, 0, sizeof(a));
 	buf_init(&a.from);

@@ -205,14 +205,19 @@ static bool rd_stale(redisContext *c)
 /* Under the lock: Redis failed; drop the idle connections, wait before trying again. */
 static void rd_mark_down(struct store *s, struct rpool *p, const char *why)
 {
+	long long now = now_ms();
+
 	if (!p->down)
 		log_warn("store: %s: Redis unreachable, failing fast until it is back: %s",
 		         s->uri.name, why);
+	/* Threads failing together count once; a failed retry doubles the wait. */
+	if (!p->down || now >= p->retry_at) {
+		p->backoff =
+		    !p->down ? BACKOFF_MIN_MS
+		             : (p->backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : p->backoff * 2);
+		p->retry_at = now + p->backoff;
+	}
 	p->down = true;
-	p->backoff = p->backoff == 0
-	                 ? BACKOFF_MIN_MS
-	                 : (p->backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : p->backoff * 2);
-	p->retry_at = now_ms() + p->backoff;
 	snprintf(p->last_error, sizeof(p->last_error), "%s", why);
 	while (p->n_idle > 0) {
 		redisFree(p->idle[--p->n_idle]);
@@ -483,10 +488,11 @@ static int rd_update_once(struct rd_op *op, const void *key, size_t klen, store_
 	d = fn(ctx, g->type == REDIS_REPLY_STRING ? g->str : NULL,
 	       g->type == REDIS_REPLY_STRING ? g->len : 0, nv, &ttl, op->error_r);
 	freeReplyObject(g);
-	if (d == STORE_WRITE && (nv->oom || nv->len > STORE_VALUE_MAX || ttl < 0)) {
+	if (d == STORE_WRITE &&
+	    (nv->oom || nv->len > STORE_VALUE_MAX || ttl < 0 || ttl > STORE_TTL_MAX)) {
 		store_fail(op->s, op->error_r,
 		           "key \"%s\": the update made a value of %zu bytes (at most %d) or a "
-		           "negative TTL",
+		           "TTL out of range",
 		           store_key_show(key, klen), nv->len, STORE_VALUE_MAX);
 		d = -1;
 	}

@@ -151,6 +151,12 @@ static int refuse(void *ctx, const void *old, size_t olen, struct buf *nv, long 
 	return -1;
 }
 
+static int refuse_silently(void *ctx, const void *old, size_t olen, struct buf *nv, long *ttl_r,
+                           const char **error_r)
+{
+	return -1;
+}
+
 static void suite_update(void **state)
 {
 	struct store *s = suite_open("upd:");
@@ -173,6 +179,9 @@ static void suite_update(void **state)
 
 	assert_int_equal(store_update(s, "n", 1, refuse, NULL, &err), -1);
 	assert_string_equal(err, "refused by the test");
+	assert_int_equal(store_update(s, "n", 1, refuse_silently, NULL, &err), -1);
+	assert_non_null(strstr(err, "key \"n\": the update gave up"));
+	assert_int_equal(store_update(s, "n", 1, refuse_silently, NULL, NULL), -1);
 	assert_string_equal(suite_get(s, "n"), "5");
 	store_close(&s);
 }
