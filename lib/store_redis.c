@@ -208,7 +208,7 @@ static void rd_mark_down(struct store *s, struct rpool *p, const char *why)
 	long long now = now_ms();
 
 	if (!p->down)
-		log_warn("store: %s: Redis unreachable, failing fast until it is back: %s",
+		log_warn("store: %s: Redis unavailable, failing fast until it is back: %s",
 		         s->uri.name, why);
 	/* Threads failing together count once; a failed retry doubles the wait. */
 	if (!p->down || now >= p->retry_at) {
@@ -249,7 +249,7 @@ static redisContext *rd_new(struct store *s, struct rpool *p, const char **error
 	if (p->down) {
 		p->down = false;
 		p->backoff = 0;
-		log_info("store: %s: Redis reachable again", s->uri.name);
+		log_info("store: %s: Redis available again", s->uri.name);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return c;
@@ -279,7 +279,7 @@ static redisContext *rd_acquire(struct store *s, const char **error_r)
 			long long wait = p->retry_at > now ? p->retry_at - now : 0;
 
 			pthread_mutex_unlock(&p->lock);
-			store_fail(s, error_r, "Redis unreachable (%s); next try in %lld ms",
+			store_fail(s, error_r, "Redis unavailable (%s); next try in %lld ms",
 			           p->last_error, wait);
 			return NULL;
 		}

@@ -324,16 +324,16 @@ static void test_down_and_back(void **state)
 	            strstr(err, "connection lost") != NULL);
 	/* While it is down, calls fail without trying, saying when it will retry. */
 	assert_int_equal(store_put(s, "k", 1, "v", 1, 0, &err), -1);
-	assert_non_null(strstr(err, "Redis unreachable ("));
+	assert_non_null(strstr(err, "Redis unavailable ("));
 	assert_non_null(strstr(err, "next try in"));
-	assert_true(log_has("Redis unreachable, failing fast until it is back"));
+	assert_true(log_has("Redis unavailable, failing fast until it is back"));
 
 	assert_int_equal(redis_start(&main_srv), 0);
 	/* Nothing was saved: the key is gone, but the store answers again. */
 	assert_int_equal(get_until_answered(s, "k", &err), 0);
 	suite_put(s, "k", "after", 0);
 	assert_string_equal(suite_get(s, "k"), "after");
-	assert_true(log_has("Redis reachable again"));
+	assert_true(log_has("Redis available again"));
 	store_close(&s);
 	log_set_sink(NULL);
 	buf_free(&v);
@@ -353,7 +353,7 @@ static void test_frozen_redis(void **state)
 	assert_int_equal(store_get(s, "k", 1, &v, &err), -1);
 	assert_non_null(strstr(err, "no reply within 100 ms"));
 	assert_int_equal(store_incr_batch(s, &c, 1, 0, NULL, &err), -1);
-	assert_non_null(strstr(err, "Redis unreachable"));
+	assert_non_null(strstr(err, "Redis unavailable"));
 	assert_int_equal(kill(main_srv.pid, SIGCONT), 0);
 	assert_int_equal(get_until_answered(s, "k", &err), 1);
 	assert_int_equal(store_incr_batch(s, &c, 1, 0, NULL, &err), 0);
