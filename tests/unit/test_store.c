@@ -6,6 +6,7 @@
  */
 #include <fcntl.h>
 #include <ftw.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -506,6 +507,49 @@ static void test_fork(void **state)
 	store_close(&s);
 }
 
+/* Opened as root (the daemon's config load), used after the switch to
+ * UserID: the file is created by, and belongs to, that user. */
+static void test_privilege_drop(void **state)
+{
+	struct passwd *pw = getpwnam("nobody");
+	char sub[128], uri[200], file[160];
+	struct store *s;
+	struct stat st;
+	int status;
+	pid_t pid;
+
+	if (getuid() != 0 || pw == NULL)
+		skip();
+	snprintf(sub, sizeof(sub), "%s/daemon", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_int_equal(chown(sub, pw->pw_uid, pw->pw_gid), 0);
+	chmod(dir, 0711);
+	snprintf(file, sizeof(file), "%s/greylist.lmdb", sub);
+	snprintf(uri, sizeof(uri), "lmdb:%s", file);
+	s = open_at(uri, "grey:");
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		const char *err = "";
+
+		if (setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+			_exit(2);
+		if (store_put(s, "k", 1, "v", 1, 0, &err) < 0) {
+			fprintf(stderr, "child: %s\n", err);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(stat(file, &st), 0);
+	assert_int_equal(st.st_uid, pw->pw_uid);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_string_equal(suite_get(s, "k"), "v");
+	store_close(&s);
+}
+
 static void test_sync_modes(void **state)
 {
 	const char *modes[] = {"none", "meta", "full"};
@@ -554,6 +598,7 @@ int main(void)
 	    cmocka_unit_test(test_corrupt_files),
 	    cmocka_unit_test(test_map_full),
 	    cmocka_unit_test(test_fork),
+	    cmocka_unit_test(test_privilege_drop),
 	    cmocka_unit_test(test_sync_modes),
 	    cmocka_unit_test(test_counter_parse),
 	};
