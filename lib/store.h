@@ -59,7 +59,8 @@
  * ------
  * Every function that can fail returns -1 and sets *error_r (error_r may be
  * NULL) to a text naming the store (the URI, password hidden) and what is
- * wrong, such as "lmdb:/x/grey.lmdb: not an LMDB file (or corrupt)". The
+ * wrong, such as "lmdb:/x/grey.lmdb: cannot open: not an LMDB file (or its
+ * header is corrupt)" or "redis://:***@db1:6379/0: no reply within 100 ms". The
  * text lives in thread-local storage: valid until the next store_* call on
  * the same thread. Nothing aborts: a store error is a result, and the caller
  * applies its own failure policy (GreylistOnStoreError accept|tempfail).
