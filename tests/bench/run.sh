@@ -166,3 +166,5 @@ fi
 
 # The DNS resolver every check shares.
 sh tests/bench/dns.sh
+# The key-value store behind greylisting and Bayes.
+sh tests/bench/store.sh
