@@ -47,7 +47,7 @@ static int run_put(struct store *s)
 
 static int run_incr(struct store *s)
 {
-	static char names[COUNTERS][8];
+	static char names[COUNTERS][24];
 	static struct store_incr items[COUNTERS];
 	const char *err;
 	long i;
@@ -107,7 +107,7 @@ static void check_counter(void *ctx, size_t i, const void *val, size_t len)
 
 static int verify_incr(struct store *s, long n)
 {
-	static char names[COUNTERS][8];
+	static char names[COUNTERS][24];
 	static struct store_key keys[COUNTERS];
 	struct counters c = {0, 0, 0};
 	const char *err;
