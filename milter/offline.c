@@ -156,6 +156,7 @@ static int run(struct mctx *c, const char *msg, size_t len, const char *helo, co
 	}
 	if (c->m.n_rcpts == 0) {
 		printf("verdict: every recipient refused\naction: reject\n");
+		cb_abort(c); /* as an MTA ends the transaction: no DATA follows */
 		return 1;
 	}
 	body = rfc5322_headers(msg, len, feed_field, c);
