@@ -23,7 +23,7 @@ echo "== machine: $(nproc) cores, $(uname -r); message: $(wc -c <"$MSG") bytes; 
 
 # chainmilter, antivirus off: inbound mail gets the X-Spam headers added.
 p=$(port)
-printf 'Socket inet:%s@127.0.0.1\nSyslog no\nClamAV no\n' "$p" >"$dir/cm.conf"
+printf 'Socket inet:%s@127.0.0.1\nSyslog no\nClamAV no\nGreylist no\n' "$p" >"$dir/cm.conf"
 "$root/build/chainmilter" -f -c "$dir/cm.conf" 2>"$dir/cm.log" &
 pid=$!
 pids="$pids $pid"
@@ -38,7 +38,7 @@ kill "$pid"
 # filter has unless it sets the option.
 cc -shared -fPIC -O2 -D_GNU_SOURCE -o "$dir/no_nodelay.so" tests/bench/no_nodelay.c -ldl
 p=$(port)
-printf 'Socket inet:%s@127.0.0.1\nSyslog no\nClamAV no\n' "$p" >"$dir/cm2.conf"
+printf 'Socket inet:%s@127.0.0.1\nSyslog no\nClamAV no\nGreylist no\n' "$p" >"$dir/cm2.conf"
 LD_PRELOAD=$dir/no_nodelay.so "$root/build/chainmilter" -f -c "$dir/cm2.conf" 2>/dev/null &
 pid=$!
 pids="$pids $pid"
@@ -110,7 +110,7 @@ avbench() { # LABEL SOCKET PID FILE N
 }
 
 p=$(port)
-printf 'Socket inet:%s@127.0.0.1\nSyslog no\nClamAVDatabaseDirectory %s\n' "$p" "$db" \
+printf 'Socket inet:%s@127.0.0.1\nSyslog no\nGreylist no\nClamAVDatabaseDirectory %s\n' "$p" "$db" \
 	>"$dir/cmav.conf"
 "$root/build/chainmilter" -f -c "$dir/cmav.conf" 2>"$dir/cmav.log" &
 pid=$!
