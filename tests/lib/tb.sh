@@ -194,7 +194,8 @@ tb_sink_wait() {
 tb_sink_last() { ls -t "$TB_DIR"/sink/msg.* 2>/dev/null | head -1; }
 
 # tb_postfix_start MILTER_PORT [NAME] [extra main.cf lines on stdin]: a
-# private Postfix with smtpd on SMTP_PORT relaying everything to smtp-sink.
+# private Postfix with smtpd on SMTP_PORT relaying everything to smtp-sink
+# (extra lines override those defaults).
 # A NAME starts one more instance (in $TB_DIR/postfix-NAME, its port also in
 # SMTP_PORT_<NAME>); tb_smtp, tb_sendmail and friends use the last started.
 tb_postfix_start() {
@@ -235,7 +236,12 @@ milter_connect_timeout = 5s
 maillog_file = $pf/maillog
 maillog_file_prefixes = $TB_DIR
 EOF
-	cat >>"$pf/etc/main.cf"
+	# Extra lines replace the defaults above of the same name (no warnings).
+	cat >"$pf/etc/main.cf.extra"
+	awk -F' *= *' 'FILENAME == ARGV[1] { if (NF > 1) set[$1] = 1; next } !($1 in set)' \
+		"$pf/etc/main.cf.extra" "$pf/etc/main.cf" >"$pf/etc/main.cf.base"
+	cat "$pf/etc/main.cf.base" "$pf/etc/main.cf.extra" >"$pf/etc/main.cf"
+	rm -f "$pf/etc/main.cf.base" "$pf/etc/main.cf.extra"
 	cat >"$pf/etc/master.cf" <<EOF
 127.0.0.1:$SMTP_PORT inet n - n - - smtpd
 pickup    unix  n       -       n       1       1       pickup
