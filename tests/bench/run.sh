@@ -3,7 +3,8 @@
 # socket kind) and, side by side on the same messages, against OpenDKIM in
 # signing mode and clamav-milter + clamd (Debian's packages, installed by
 # `make deps-bench`). Also shows what libmilter's missing TCP_NODELAY would
-# cost chainmilter, and DNS lookups/s through lib/dns.c (tests/bench/dns.sh).
+# cost chainmilter, DNS lookups/s through lib/dns.c (tests/bench/dns.sh), and
+# greylisting per RCPT on LMDB and Redis (tests/bench/greylist.sh).
 # Figures, not pass/fail: run it on an idle machine.
 set -u
 cd "$(dirname "$0")/../.."
@@ -168,3 +169,5 @@ fi
 sh tests/bench/dns.sh
 # The key-value store behind greylisting and Bayes.
 sh tests/bench/store.sh
+# Greylisting's cost per RCPT check with every triplet passed, LMDB and Redis.
+sh tests/bench/greylist.sh
