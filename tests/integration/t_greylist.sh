@@ -157,6 +157,16 @@ check "list: '|' and '%' in an address are escaped in its key" \
 check "list: the IPv6 client is keyed by its /64" \
 	grep -q '^triplet 2001:db8:1:2::/64 sender@example.net v6@example.org ' "$out"
 
+# An 8-bit local part and an address literal (through chainmilter check,
+# on the same store beside the daemon).
+"$CM_BIN" check -c "$CONF" -i 192.0.2.1 -f "$(printf 'j\303\266rg@example.net')" \
+	-r 'user@[IPv6:2001:db8::1]' "$TB_ROOT/tests/fixtures/clean.eml" >"$out" 2>&1
+check "8-bit sender, address-literal recipient: 451 4.7.1, no crash" \
+	grep -q 'recipient <user@\[IPv6:2001:db8::1\]> refused: 451 4.7.1 ' "$out"
+grey list >"$out"
+check "list: the 8-bit bytes are escaped in the key" \
+	grep -q '^triplet 192.0.2.0/24 j%c3%b6rg@example.net user@\[ipv6:2001:db8::1\] state=waiting' "$out"
+
 check "chainmilter exits 0 on SIGTERM" tb_milter_stop main
 
 # 10. A corrupt store file: a clear log line, and GreylistOnStoreError
@@ -175,5 +185,24 @@ check "and the log says which file and what is wrong" \
 	grep -q "greylist check failed, accepting as configured: lmdb:$TB_DIR/corrupt.lmdb: cannot open: " \
 	"$TB_DIR/milter-corrupt.log"
 check "chainmilter (corrupt store) exits 0 on SIGTERM" tb_milter_stop corrupt
+
+# 11. A store file the daemon's user cannot open (made by root, UserID
+# nobody): the same, with the reason.
+mkdir -m 0777 "$TB_DIR/rootonly"
+printf 'Greylist yes\nGreylistStore lmdb:%s/rootonly/g.lmdb\n' "$TB_DIR" >"$TB_DIR/root.conf"
+"$CM_BIN" greylist whitelist 192.0.2.1 -c "$TB_DIR/root.conf" >/dev/null 2>&1
+tb_milter_start nobody <<EOF || exit 1
+ClamAV no
+UserID nobody
+Greylist yes
+GreylistStore lmdb:$TB_DIR/rootonly/g.lmdb
+EOF
+"$TB_ROOT/build/milterbench" -s "inet:$MILTER_PORT_nobody@127.0.0.1" -n 1 -i 192.0.2.1 \
+	"$TB_ROOT/tests/fixtures/clean.eml" >"$out" 2>&1
+check "store file not readable by UserID: the message is accepted" grep -q "results continue=1," "$out"
+check "and the log says permission denied, and what to do" \
+	grep -q "lmdb:$TB_DIR/rootonly/g.lmdb: cannot open: permission denied (the file and its -lock file must be writable by the daemon's user)" \
+	"$TB_DIR/milter-nobody.log"
+check "chainmilter (as nobody) exits 0 on SIGTERM" tb_milter_stop nobody
 
 tb_done
