@@ -26,8 +26,11 @@ struct grey_state {
 	struct store *store;
 	struct grey_wl *clients, *senders, *recipients;
 	const char *hostname;
-	atomic_bool failing; /* the last store operation failed */
+	unsigned long serial; /* tells states apart, even at one address */
+	atomic_bool failing;  /* the last store operation failed */
 };
+
+static atomic_ulong serials;
 
 /* Per message: what happened to the recipients that were accepted. */
 struct grey_msg {
@@ -36,8 +39,12 @@ struct grey_msg {
 	struct buf key[2]; /* scratch: triplet and client keys */
 };
 
-/* Per connection: the client whitelist's answer (0: not asked yet). */
-enum { CLIENT_UNKNOWN, CLIENT_WHITE, CLIENT_GREY };
+/* Per connection: the client whitelist's answer, for the state (config
+ * snapshot) that gave it: a reload between messages may change the files. */
+struct grey_conn {
+	unsigned long serial;
+	bool white;
+};
 
 /* ---- init ---- */
 
@@ -157,6 +164,7 @@ static int grey_init(struct cm_initctx *ic, const void *conf, void **state_r)
 	st->conf = c;
 	grey_params_of(c, &st->params);
 	st->hostname = cm_init_core(ic)->hostname;
+	st->serial = atomic_fetch_add(&serials, 1) + 1;
 	atomic_init(&st->failing, false);
 	if (store_open(c->store, GREY_PREFIX, &st->store, &error) < 0) {
 		cm_init_error(ic, "GreylistStore", "%s%s", error,
@@ -359,20 +367,21 @@ static const char *verified_name(const struct cm_msg *m)
 
 static bool client_white(struct grey_state *st, struct cm_msg *m)
 {
-	int *known = *cm_conn_data(m);
+	struct grey_conn *gc = *cm_conn_data(m);
 
 	if (st->clients == NULL)
 		return false;
-	if (known == NULL) {
-		known = pool_alloc(m->conn_pool, sizeof(*known));
-		if (known == NULL)
-			return false;
-		*cm_conn_data(m) = known;
+	if (gc == NULL) {
+		gc = pool_alloc(m->conn_pool, sizeof(*gc));
+		if (gc == NULL)
+			return grey_wl_client(st->clients, &m->client_ip, verified_name(m));
+		*cm_conn_data(m) = gc;
 	}
-	if (*known == CLIENT_UNKNOWN)
-		*known = grey_wl_client(st->clients, &m->client_ip, verified_name(m)) ? CLIENT_WHITE
-		                                                                      : CLIENT_GREY;
-	return *known == CLIENT_WHITE;
+	if (gc->serial != st->serial) {
+		gc->white = grey_wl_client(st->clients, &m->client_ip, verified_name(m));
+		gc->serial = st->serial;
+	}
+	return gc->white;
 }
 
 /* Outcomes decided without the store, or -1. */
@@ -381,7 +390,8 @@ static int without_store(struct grey_state *st, struct cm_msg *m, const char *rc
 	if (m->outbound || m->client_ip.family == 0)
 		return GREY_SKIP;
 	if (client_white(st, m) ||
-	    (st->senders != NULL && grey_wl_address(st->senders, m->mail_from)) ||
+	    (st->senders != NULL &&
+	     grey_wl_address(st->senders, m->mail_from != NULL ? m->mail_from : "")) ||
 	    (st->recipients != NULL && grey_wl_address(st->recipients, rcpt)))
 		return GREY_WHITE;
 	if (st->conf->skip_spf_pass && m->auth.spf_result != NULL &&
