@@ -533,7 +533,8 @@ static int grey_eom(struct cm_msg *m, void *state, const char **error_r)
 	if (gm == NULL || (word = message_word(gm)) == NULL)
 		return 0;
 	cm_logfield(m, "greylist", word);
-	if (!(gm->seen & (1u << GREY_PASS)) || !st->conf->header)
+	/* Learning, nobody was delayed: the pass came with a later message. */
+	if (!(gm->seen & (1u << GREY_PASS)) || !st->conf->header || st->conf->learn_only)
 		return 0;
 	now = time(NULL);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", localtime_r(&now, &tm));
