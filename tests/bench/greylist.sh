@@ -5,9 +5,11 @@
 # passed (chainmilter greylist whitelist), to chainmilter with greylisting
 # off, on LMDB and on Redis (a redis-server started here on loopback, its
 # CPU counted too). The CPU per message over "off", divided by R, is what
-# one check costs. Figures, not pass/fail.
+# one check costs with the MTA round trip; tests/tools/greybench.c gives
+# the check alone, in process. Figures, not pass/fail.
 set -u
 cd "$(dirname "$0")/../.."
+make -s build/tests/tool_greybench || exit 1
 root=$PWD
 N=${BENCH_GREY_MESSAGES:-10000}
 C=${BENCH_CONCURRENCY:-8}
@@ -29,7 +31,7 @@ done
 # $dir/LABEL.out.
 run() {
 	p=$(port)
-	printf 'Socket inet:%s@127.0.0.1\nSyslog no\nClamAV no\nSpamScoring no\nGreylist %s\nGreylistStore %s\n%s\n' \
+	printf 'Socket inet:%s@127.0.0.1\nSyslog no\nNameservers 127.0.0.1@9\nClamAV no\nSpamScoring no\nGreylist %s\nGreylistStore %s\n%s\n' \
 		"$p" "$2" "$3" "${4:-}" >"$dir/$1.conf"
 	i=1
 	while [ "$2" = yes ] && [ $i -le $R ]; do
@@ -64,6 +66,14 @@ show grey-lmdb
 lmdb=$(cpu grey-lmdb)
 per() { awk -v a="$1" -v b="$2" -v r="$R" 'BEGIN { printf "%.1f", (a - b) * 1000 / r }'; }
 echo "greylist-white: $(per "$white" "$off") us CPU per RCPT, all whitelisted: the RCPT round trip without the store"
+# inproc LABEL CONF: the check alone (MAIL, RCPTs, abort through the callbacks).
+inproc() {
+	# shellcheck disable=SC2086
+	"$root/build/tests/tool_greybench" "$2" 100000 $(echo "$rcpts" | sed 's/-r //g') |
+		sed "s/^greybench:/$1 in process:/"
+}
+inproc greylist-off "$dir/grey-off.conf"
+inproc greylist-lmdb "$dir/grey-lmdb.conf"
 echo "greylist-lmdb: $(per "$lmdb" "$off") us CPU per RCPT check, $(per "$lmdb" "$white") us of it the store (chainmilter $lmdb ms/msg, off $off ms/msg)"
 
 if command -v redis-server >/dev/null; then
@@ -80,6 +90,10 @@ if command -v redis-server >/dev/null; then
 	rcpu=$(awk -v t=$((t1 - t0)) -v n="$N" -v r="$R" -v hz="$(getconf CLK_TCK)" \
 		'BEGIN { printf "%.1f", t * 1000000 / hz / n / r }')
 	echo "greylist-redis: $(per "$redis" "$off") us CPU per RCPT check in chainmilter, $(per "$redis" "$white") us of it the store, plus $rcpu us in redis-server (chainmilter $redis ms/msg)"
+	t0=$(ticks "$rpid")
+	inproc greylist-redis "$dir/grey-redis.conf"
+	t1=$(ticks "$rpid")
+	echo "greylist-redis in process: plus $(awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v r="$R" 'BEGIN { printf "%.2f", t * 1e6 / hz / 100000 / r }') us CPU per RCPT in redis-server"
 else
 	echo "== redis-server not installed; Redis skipped"
 fi
