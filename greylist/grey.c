@@ -414,11 +414,12 @@ static const char *reply_text(struct cm_msg *m, const char *text, long wait, con
 			p++;
 		} else if (p[0] == '%' && p[1] == 'r') {
 			/* Only what is safe in a reply line from the recipient's domain. */
-			const char *d;
+			const char *d = at != NULL ? at + 1 : "";
+			size_t i;
 
-			for (d = at != NULL ? at + 1 : ""; *d != '\0' && d - at < 255; d++)
-				if (*d > 0x20 && *d < 0x7f && *d != '%')
-					buf_putc(&b, *d);
+			for (i = 0; d[i] != '\0' && i < 255; i++)
+				if (d[i] > 0x20 && d[i] < 0x7f && d[i] != '%')
+					buf_putc(&b, d[i]);
 			p++;
 		} else if (p[0] == '%' && p[1] == '%') {
 			buf_putc(&b, '%');
