@@ -1,10 +1,8 @@
 /*
  * whitelist - postgrey's whitelist files, read as postgrey reads them, so
- * admins keep theirs. Clients: IPv4 addresses or networks (also partial,
- * "192.168" = /16), IPv6 ones, host names (matching the name and its
- * subdomains) and /regex/ for host names. Senders and recipients: user@domain
- * (also user+extension@domain), user@, domain (and its subdomains), @domain
- * (that domain only) and /regex/. '#' starts a comment.
+ * admins keep theirs. Clients: IPv4/IPv6 addresses and networks ("192.168"
+ * = /16), host names (and their subdomains), /regex/ on host names. Senders
+ * and recipients: user@domain, user@, domain, @domain and /regex/.
  */
 #include <ctype.h>
 #include <errno.h>
