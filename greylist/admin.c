@@ -425,7 +425,8 @@ static void give_to_daemon_user(const char *user, const char *path)
 	if (group != NULL && getgrnam(group) != NULL)
 		gid = getgrnam(group)->gr_gid;
 	snprintf(lock, sizeof(lock), "%s-lock", path);
-	if (chown(path, pw->pw_uid, gid) < 0 || chown(lock, pw->pw_uid, gid) < 0)
+	/* lchown: never follow a link someone put there to another file. */
+	if (lchown(path, pw->pw_uid, gid) < 0 || lchown(lock, pw->pw_uid, gid) < 0)
 		fprintf(stderr, "chainmilter greylist: %s: cannot give it to %s: %s\n", path, user,
 		        strerror(errno));
 }
