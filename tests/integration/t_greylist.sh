@@ -205,4 +205,12 @@ check "and the log says permission denied, and what to do" \
 	"$TB_DIR/milter-nobody.log"
 check "chainmilter (as nobody) exits 0 on SIGTERM" tb_milter_stop nobody
 
+# With UserID in the config, a store file chainmilter greylist creates as
+# root belongs to that user, so the daemon can open it after dropping root.
+mkdir -m 0777 "$TB_DIR/shared"
+printf 'UserID nobody\nGreylistStore lmdb:%s/shared/g.lmdb\n' "$TB_DIR" >"$TB_DIR/user.conf"
+"$CM_BIN" greylist whitelist 192.0.2.1 -c "$TB_DIR/user.conf" >/dev/null 2>&1
+check "chainmilter greylist run as root creates the file and its lock for UserID nobody" \
+	sh -c "[ \"\$(stat -c %U '$TB_DIR/shared/g.lmdb' '$TB_DIR/shared/g.lmdb-lock' | sort -u)\" = nobody ]"
+
 tb_done
