@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../dkim/keygen.h"
 #include "conf.h"
 #include "snapshot.h"
 
@@ -52,6 +53,10 @@ static const struct command commands[] = {
      "      [-o NAME=VALUE]... [FILE]\n"
      "      run the checks on a message (FILE or standard input) as if it arrived,\n"
      "      print the verdict, the header changes and the log line"},
+    {"keygen", dkimc_keygen_main,
+     "keygen -d DOMAIN [-s SELECTOR] [-t rsa|ed25519] [-b BITS] [-D DIR]\n"
+     "      make a DKIM key pair: SELECTOR.private (mode 0600) and SELECTOR.txt,\n"
+     "      the TXT record to publish in DOMAIN's zone"},
     {"sample-config", cmd_sample,
      "sample-config\n      print the sample config (every setting, its default and doc)"},
     {"settings-doc", cmd_settings_doc,
