@@ -340,11 +340,12 @@ static void signing_rules(struct cm_initctx *ic, struct pool *p, const struct dk
 
 		if (missing != NULL) {
 			cm_init_error(
-			    ic, missing,
-			    "not set, but %s is; expected Domain, Selector and KeyFile together",
+			    ic,
 			    c->domain[0] != '\0'     ? "Domain"
 			    : c->selector[0] != '\0' ? "Selector"
-			                             : "KeyFile");
+			                             : "KeyFile",
+			    "%s is not set; expected Domain, Selector and KeyFile together",
+			    missing);
 			return;
 		}
 		dkimc_domains_add(t, p, c->domain, c->selector, c->keyfile, NULL, r);

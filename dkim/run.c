@@ -49,15 +49,21 @@ static int start_signing(struct cm_msg *m, const struct dkimc_state *st, struct 
                          const char **error_r)
 {
 	const struct cm_header *from = cm_header_get(m, "From", 1);
-	char addr[512];
+	char addr[512], *from_addr;
 	const char *domain;
 
 	if (from == NULL || !dkimc_from_address(from->value, addr, sizeof(addr), &domain)) {
 		log_debug("dkim", "%s: no usable address in a From field: not signed", msg_id(m));
 		return 0;
 	}
-	dm->n_reqs =
-	    dkimc_tables_match(&st->tables, addr, domain, m->pool, dm->reqs, DKIMC_MAX_SIGS);
+	/* The requests point into the address (d= may be its domain): keep it. */
+	from_addr = pool_strdup(m->pool, addr);
+	if (from_addr == NULL) {
+		*error_r = "out of memory";
+		return -1;
+	}
+	dm->n_reqs = dkimc_tables_match(&st->tables, from_addr, from_addr + (domain - addr),
+	                                m->pool, dm->reqs, DKIMC_MAX_SIGS);
 	if (dm->n_reqs == 0) {
 		log_debug("dkim", "%s: no key for %s: not signed", msg_id(m), addr);
 		return 0;

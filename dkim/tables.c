@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/buf.h"
 #include "parse.h"
 #include "sign.h"
 
@@ -441,6 +442,24 @@ void dkimc_domains_add(struct dkimc_tables *t, struct pool *p, const char *domai
 
 /* ---- matching ---- */
 
+/* s with every '%' replaced by the From domain. */
+static const char *percent(struct pool *p, const char *s, const char *domain)
+{
+	struct buf b;
+	const char *out;
+
+	buf_init(&b);
+	for (; *s != '\0'; s++) {
+		if (*s == '%')
+			buf_puts(&b, domain);
+		else
+			buf_putc(&b, *s);
+	}
+	out = b.oom ? NULL : pool_strdup(p, buf_str(&b));
+	buf_free(&b);
+	return out;
+}
+
 static bool fill(struct dkimc_sigreq *req, const struct dkimc_rule *rule,
                  const struct dkimc_tables *t, const char *domain, const char *matched,
                  struct pool *p)
@@ -460,10 +479,7 @@ static bool fill(struct dkimc_sigreq *req, const struct dkimc_rule *rule,
 	req->identity = NULL;
 	if (rule->signer != NULL) {
 		/* i= only when it is within d= (else OpenDKIM leaves it out too). */
-		const char *pct = strchr(rule->signer, '%');
-		const char *id = pct == NULL ? rule->signer
-		                             : pool_printf(p, "%.*s%s%s", (int)(pct - rule->signer),
-		                                           rule->signer, domain, pct + 1);
+		const char *id = percent(p, rule->signer, domain);
 		const char *at = id != NULL ? strrchr(id, '@') : NULL;
 		size_t dl = strlen(req->domain), il = at != NULL ? strlen(at + 1) : 0;
 
