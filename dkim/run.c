@@ -15,6 +15,7 @@
 #include "canon.h"
 #include "dkimc.h"
 #include "parse.h"
+#include "screen.h"
 
 enum job { JOB_NONE, JOB_SIGN, JOB_VERIFY };
 
@@ -28,9 +29,8 @@ struct dkimc_msg {
 	/* verifying */
 	struct dkimc_vmsg *vm;
 	bool has_sigs;                 /* libopendkim has signatures to check */
-	struct dkimc_sigresult *extra; /* signatures we did not give libopendkim */
+	struct dkimc_sigresult *extra; /* signatures refused before libopendkim */
 	size_t n_extra;
-	size_t n_skipped; /* over MaximumSignaturesToVerify */
 };
 
 static const char *msg_id(const struct cm_msg *m)
@@ -107,131 +107,36 @@ static int finish_signing(struct cm_msg *m, const struct dkimc_state *st, struct
 	return cm_logfield(m, "dkim", "signed");
 }
 
-/* ---- verifying: what libopendkim is given ---- */
-
-/*
- * libopendkim writes one pointer past an array when a signature's h= names
- * every header field of the message and then more (dkim_canon_selecthdrs).
- * Such a signature is not given to it; it is reported as permerror here.
- */
-static bool hlist_overruns(const struct cm_msg *m, const bool *feed, const char *h, size_t len,
-                           size_t n_fed)
-{
-	size_t pos = 0, matched = 0, item_len, i;
-	const char *item;
-	bool *used;
-
-	if (n_fed == 0)
-		return true;
-	used = pool_alloc(m->pool, m->n_headers * sizeof(*used) + 1);
-	if (used == NULL)
-		return true;
-	while (dkimc_list_next(h, len, ':', &pos, &item, &item_len)) {
-		if (matched == n_fed)
-			return true; /* an entry after every field was taken */
-		for (i = m->n_headers; i-- > 0;) {
-			if (!feed[i] || used[i] || strlen(m->headers[i].name) != item_len ||
-			    strncasecmp(m->headers[i].name, item, item_len) != 0)
-				continue;
-			used[i] = true;
-			matched++;
-			break;
-		}
-	}
-	return false;
-}
-
-static struct dkimc_sigresult *extra_result(struct cm_msg *m, struct dkimc_msg *dm,
-                                            const struct dkimc_tags *t, const char *reason)
-{
-	struct dkimc_sigresult *v = pool_alloc(m->pool, (dm->n_extra + 1) * sizeof(*v));
-	struct dkimc_sigresult *r;
-	const struct dkimc_tag *tag;
-
-	if (v == NULL)
-		return NULL;
-	if (dm->n_extra > 0)
-		memcpy(v, dm->extra, dm->n_extra * sizeof(*v));
-	dm->extra = v;
-	r = &v[dm->n_extra++];
-	r->result = DKIMC_PERMERROR;
-	r->reason = reason;
-	if ((tag = dkimc_tags_get(t, "d")) != NULL)
-		r->domain = pool_strndup(m->pool, tag->value, tag->value_len);
-	if ((tag = dkimc_tags_get(t, "s")) != NULL)
-		r->selector = pool_strndup(m->pool, tag->value, tag->value_len);
-	if ((tag = dkimc_tags_get(t, "a")) != NULL)
-		r->algorithm = pool_strndup(m->pool, tag->value, tag->value_len);
-	if ((tag = dkimc_tags_get(t, "b")) != NULL)
-		r->b = pool_strndup(m->pool, tag->value, tag->value_len < 8 ? tag->value_len : 8);
-	return r;
-}
-
-/* Which fields go to libopendkim: all, except DKIM-Signature fields past
- * MaximumSignaturesToVerify (bounded work: each costs a pass over the
- * body) and those that would overrun it. */
-static bool *fields_to_feed(struct cm_msg *m, const struct dkimc_state *st, struct dkimc_msg *dm)
-{
-	bool *feed = pool_alloc(m->pool, m->n_headers * sizeof(*feed) + 1);
-	size_t i, n_sigs = 0, n_fed = 0;
-
-	if (feed == NULL)
-		return NULL;
-	for (i = 0; i < m->n_headers; i++) {
-		bool sig = strcasecmp(m->headers[i].name, "DKIM-Signature") == 0;
-
-		feed[i] = !sig || n_sigs++ < (size_t)st->conf->max_verify;
-		if (sig && !feed[i])
-			dm->n_skipped++;
-		n_fed += feed[i];
-	}
-	for (i = 0; i < m->n_headers; i++) {
-		const char *v = m->headers[i].value, *error;
-		const struct dkimc_tag *h;
-		struct dkimc_tags t;
-
-		if (!feed[i] || strcasecmp(m->headers[i].name, "DKIM-Signature") != 0)
-			continue;
-		if (dkimc_tags_parse(v, strlen(v), &t, &error) < 0 ||
-		    (h = dkimc_tags_get(&t, "h")) == NULL)
-			continue; /* libopendkim reports its syntax error itself */
-		if (hlist_overruns(m, feed, h->value, h->value_len, n_fed)) {
-			feed[i] = false;
-			n_fed--;
-			if (extra_result(m, dm, &t,
-			                 "header list names more fields than the message has") ==
-			    NULL)
-				return NULL;
-		}
-	}
-	return feed;
-}
+/* ---- verifying ---- */
 
 static int start_verifying(struct cm_msg *m, const struct dkimc_state *st, struct dkimc_msg *dm,
                            const char **error_r)
 {
-	bool *feed;
+	struct dkimc_screen sc;
 	size_t i;
 	int r;
 
 	dm->vm = dkimc_vmsg_new(st->verifier, m->pool, msg_id(m), error_r);
-	feed = dm->vm != NULL ? fields_to_feed(m, st, dm) : NULL;
-	if (feed == NULL) {
-		if (dm->vm != NULL)
-			*error_r = "out of memory";
+	if (dm->vm == NULL)
+		return -1;
+	if (dkimc_screen(m->pool, m->headers, m->n_headers, (size_t)st->conf->max_verify, &sc) <
+	    0) {
+		*error_r = "out of memory";
 		return -1;
 	}
+	dm->extra = sc.refused;
+	dm->n_extra = sc.n_refused;
 	for (i = 0; i < m->n_headers; i++)
-		if (feed[i] &&
+		if (sc.feed[i] &&
 		    dkimc_vmsg_header(dm->vm, m->headers[i].name, m->headers[i].value, error_r) < 0)
 			return -1;
 	r = dkimc_vmsg_eoh(dm->vm, error_r);
 	if (r < 0)
 		return -1;
-	if (dm->n_skipped > 0)
+	if (sc.n_skipped > 0)
 		log_info("%s: dkim: %zu signatures beyond MaximumSignaturesToVerify (%ld) not "
 		         "verified",
-		         msg_id(m), dm->n_skipped, st->conf->max_verify);
+		         msg_id(m), sc.n_skipped, st->conf->max_verify);
 	dm->has_sigs = r > 0;
 	dm->job = JOB_VERIFY;
 	return 0;
