@@ -25,6 +25,9 @@ def main():
     ap.add_argument("--helo", default="client.example.net")
     ap.add_argument("--xclient", help="client address to claim via XCLIENT")
     ap.add_argument("--xclient-name", default="mail.example.net")
+    ap.add_argument("--xclient-login",
+                    help="SASL login name to claim via XCLIENT (Postfix then passes "
+                         "{auth_authen} to milters, as after SMTP AUTH)")
     ap.add_argument("--login", help="user:password for SMTP AUTH PLAIN")
     ap.add_argument("--from", dest="sender", default="sender@example.net")
     ap.add_argument("--to", action="append", default=[])
@@ -44,8 +47,9 @@ def main():
     code, msg = s.ehlo(a.helo)
     print("EHLO", code)
     if a.xclient:
-        code, msg = s.docmd("XCLIENT", "ADDR=%s NAME=%s HELO=%s"
-                            % (a.xclient, a.xclient_name, a.helo))
+        code, msg = s.docmd("XCLIENT", "ADDR=%s NAME=%s HELO=%s%s"
+                            % (a.xclient, a.xclient_name, a.helo,
+                               " LOGIN=" + a.xclient_login if a.xclient_login else ""))
         print("XCLIENT", reply(code, msg))
         code, msg = s.ehlo(a.helo)
         print("EHLO", code)
