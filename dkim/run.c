@@ -31,6 +31,8 @@ struct dkimc_msg {
 	bool has_sigs;                 /* libopendkim has signatures to check */
 	struct dkimc_sigresult *extra; /* signatures refused before libopendkim */
 	size_t n_extra;
+	const size_t *fed_sigs; /* the signature fields libopendkim was given */
+	size_t n_fed_sigs;
 };
 
 static const char *msg_id(const struct cm_msg *m)
@@ -126,6 +128,8 @@ static int start_verifying(struct cm_msg *m, const struct dkimc_state *st, struc
 	}
 	dm->extra = sc.refused;
 	dm->n_extra = sc.n_refused;
+	dm->fed_sigs = sc.fed_sigs;
+	dm->n_fed_sigs = sc.n_fed_sigs;
 	for (i = 0; i < m->n_headers; i++)
 		if (sc.feed[i] &&
 		    dkimc_vmsg_header(dm->vm, m->headers[i].name, m->headers[i].value, error_r) < 0)
@@ -133,6 +137,8 @@ static int start_verifying(struct cm_msg *m, const struct dkimc_state *st, struc
 	r = dkimc_vmsg_eoh(dm->vm, error_r);
 	if (r < 0)
 		return -1;
+	log_debug("dkim", "%s: %zu header fields, the first %s; %zu signatures refused", msg_id(m),
+	          m->n_headers, m->n_headers > 0 ? m->headers[0].name : "-", sc.n_refused);
 	if (sc.n_skipped > 0)
 		log_info("%s: dkim: %zu signatures beyond MaximumSignaturesToVerify (%ld) not "
 		         "verified",
@@ -231,7 +237,9 @@ static int ar_clause(struct cm_msg *m, const struct dkimc_sigresult *r)
 	struct pool *p = m->pool;
 	const char *reason =
 	    r->reason != NULL ? pool_printf(p, " reason=%s", quoted(p, r->reason)) : "";
-	const char *bits = r->key_bits > 0 ? pool_printf(p, " (%u-bit key)", r->key_bits) : "";
+	const char *test = r->testing ? (r->key_bits > 0 ? "; test mode" : " (test mode)") : "";
+	const char *bits =
+	    r->key_bits > 0 ? pool_printf(p, " (%u-bit key%s)", r->key_bits, test) : test;
 	const char *clause = pool_printf(
 	    p, "dkim=%s%s%s%s%s%s%s%s%s%s%s%s%s", dkimc_result_name(r->result), reason, bits,
 	    r->domain != NULL ? " header.d=" : "", r->domain != NULL ? r->domain : "",
@@ -315,8 +323,8 @@ static void decide(const struct dkimc_conf *c, const struct dkimc_sigresult *r, 
 		no_key += r[i].no_key;
 	}
 	if (counted == 0) {
-		if (n > 0) /* only test-mode keys: logged as such, acted on as unsigned */
-			o->word = dkimc_result_name(r[0].result);
+		if (n > 0) /* only keys in test mode: logged as such, taken as unsigned */
+			o->word = "testing";
 		return;
 	}
 	if (temp != NULL)
@@ -361,6 +369,30 @@ static int act(struct cm_msg *m, const struct outcome *o)
 	}
 }
 
+/* libopendkim reports a= as rsa-sha1 for signatures it could not parse:
+ * take a=, and d= and s= it did not read, from the field as it is. */
+static void own_reading(struct cm_msg *m, const struct cm_header *h, struct dkimc_sigresult *r)
+{
+	const struct dkimc_tag *a, *d, *s;
+	struct dkimc_tags t;
+	const char *error;
+
+	if (dkimc_tags_parse(h->value, strlen(h->value), &t, &error) < 0) {
+		r->algorithm = NULL;
+		return;
+	}
+	a = dkimc_tags_get(&t, "a");
+	d = dkimc_tags_get(&t, "d");
+	s = dkimc_tags_get(&t, "s");
+	r->algorithm = a != NULL && a->value_len > 0 && a->value_len < 32
+	                   ? pool_strndup(m->pool, a->value, a->value_len)
+	                   : NULL;
+	if (r->domain == NULL && d != NULL && d->value_len > 0 && d->value_len < 256)
+		r->domain = pool_strndup(m->pool, d->value, d->value_len);
+	if (r->selector == NULL && s != NULL && s->value_len > 0 && s->value_len < 256)
+		r->selector = pool_strndup(m->pool, s->value, s->value_len);
+}
+
 static int finish_verifying(struct cm_msg *m, const struct dkimc_state *st, struct dkimc_msg *dm,
                             const char **error_r)
 {
@@ -370,6 +402,10 @@ static int finish_verifying(struct cm_msg *m, const struct dkimc_state *st, stru
 
 	if (dm->has_sigs && dkimc_vmsg_eom(dm->vm, &lib, &n_lib, error_r) < 0)
 		return -1;
+	if (n_lib == dm->n_fed_sigs) /* libopendkim lists them in header order */
+		for (i = 0; i < n_lib; i++)
+			if (lib[i].result != DKIMC_PASS)
+				own_reading(m, &m->headers[dm->fed_sigs[i]], &lib[i]);
 	n = n_lib + dm->n_extra;
 	all = pool_alloc(m->pool, (n + 1) * sizeof(*all));
 	if (all == NULL) {
@@ -386,8 +422,9 @@ static int finish_verifying(struct cm_msg *m, const struct dkimc_state *st, stru
 			return -1;
 	if (n == 0 && st->conf->always_ar && cm_ar(m, "dkim=none") < 0)
 		return -1;
-	if (share(m, all, n, o.word) < 0 || cm_sym(m, o.symbol, o.detail) < 0 ||
-	    cm_logfield(m, "dkim", o.word) < 0 || act(m, &o) < 0) {
+	if (share(m, all, n, strcmp(o.word, "testing") == 0 ? "none" : o.word) < 0 ||
+	    cm_sym(m, o.symbol, o.detail) < 0 || cm_logfield(m, "dkim", o.word) < 0 ||
+	    act(m, &o) < 0) {
 		*error_r = "out of memory";
 		return -1;
 	}

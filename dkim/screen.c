@@ -76,7 +76,8 @@ int dkimc_screen(struct pool *p, const struct cm_header *h, size_t n, size_t max
 
 	memset(sc, 0, sizeof(*sc));
 	sc->feed = pool_alloc(p, n * sizeof(*sc->feed) + 1);
-	if (sc->feed == NULL || used == NULL)
+	sc->fed_sigs = pool_alloc(p, n * sizeof(*sc->fed_sigs) + 1);
+	if (sc->feed == NULL || sc->fed_sigs == NULL || used == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
 		bool sig = is_sig(&h[i]);
@@ -103,5 +104,8 @@ int dkimc_screen(struct pool *p, const struct cm_header *h, size_t n, size_t max
 		if (refuse(p, sc, &t, "header list names more fields than the message has") < 0)
 			return -1;
 	}
+	for (i = 0; i < n; i++)
+		if (sc->feed[i] && is_sig(&h[i]))
+			sc->fed_sigs[sc->n_fed_sigs++] = i;
 	return 0;
 }

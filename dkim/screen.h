@@ -19,6 +19,8 @@ struct dkimc_screen {
 	struct dkimc_sigresult *refused; /* signatures refused, as results */
 	size_t n_refused;
 	size_t n_skipped; /* signatures past the maximum, ignored */
+	size_t *fed_sigs; /* which fields are the signatures given, in order */
+	size_t n_fed_sigs;
 };
 
 /* Fill sc (from p) for the fields h[0..n). Returns -1 when out of memory. */

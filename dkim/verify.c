@@ -407,10 +407,12 @@ static void classify(const struct dkimc_vmsg *vm, DKIM_SIGINFO *sig, struct dkim
 		r->result = DKIMC_PERMERROR;
 		r->reason = errstr;
 	} else if ((flags & DKIM_SIGFLAG_PROCESSED) != 0) {
+		/* RFC 6376 §6.1.3's words when the header part verified. */
 		r->result = DKIMC_FAIL;
-		r->reason = failed_err && err != DKIM_SIGERROR_OK ? errstr
-		            : bh == DKIM_SIGBH_MISMATCH           ? "body hash did not verify"
-		                                                  : "signature verification failed";
+		r->reason = (flags & DKIM_SIGFLAG_PASSED) && bh == DKIM_SIGBH_MISMATCH
+		                ? "body hash did not verify"
+		            : failed_err ? errstr
+		                         : "signature verification failed";
 	} else if (failed_err) {
 		r->result = DKIMC_PERMERROR;
 		r->reason = errstr;

@@ -60,6 +60,36 @@ dkim_libopendkim_verify() {
 	' sh "$d" "$@"
 }
 
+# dkim_blackhole_start: a DNS server that never answers (UDP and TCP) on
+# BLACKHOLE_PORT: every query there runs into its deadline.
+dkim_blackhole_start() {
+	BLACKHOLE_PORT=$(tb_port)
+	$PY - "$BLACKHOLE_PORT" <<'EOP' &
+import socket, sys, time
+port = int(sys.argv[1])
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind(("127.0.0.1", port))
+t = socket.socket()
+t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+t.bind(("127.0.0.1", port))
+t.listen(16)
+t.setblocking(False)
+held = []
+while True:
+    u.settimeout(0.1)
+    try:
+        u.recv(4096)  # read and drop
+    except socket.timeout:
+        pass
+    try:
+        held.append(t.accept()[0])  # accept and never answer
+    except BlockingIOError:
+        pass
+EOP
+	TB_PIDS="$TB_PIDS $!"
+	tb_wait_port "$BLACKHOLE_PORT" 10
+}
+
 # dkim_reconfigure NAME LINES...: rewrite milter NAME's config (its socket
 # and TemporaryDirectory kept), SIGHUP, wait for "reloaded" or "failed".
 dkim_reconfigure() {

@@ -5,9 +5,11 @@ against the test DNS server, or sign a message as another signer would.
   dkimtool.py verify --port PORT FILE     one line per signature: "pass d=... s=..."
                                           or "fail ...", exit 0 if all pass
   dkimtool.py sign --key K --selector S --domain D [--canon C] [--alg A]
-                   [--headers h1:h2] FILE  the signed message on stdout
+                   [--headers h1:h2] [--length] FILE
+                                          the signed message on stdout
 """
 import argparse
+import base64
 import sys
 
 import dkim
@@ -51,13 +53,24 @@ def verify(a):
     return 0 if ok else 1
 
 
+def ed25519_seed(pem):
+    """dkimpy wants an Ed25519 key as its base64 seed: the last 32 bytes of
+    the PKCS#8 DER that PEM files (ours, OpenSSL's) hold."""
+    der = base64.b64decode(b"".join(l for l in pem.splitlines() if not l.startswith(b"-----")))
+    return base64.b64encode(der[-32:])
+
+
 def sign(a):
     msg = open(a.file, "rb").read()
     key = open(a.key, "rb").read()
+    if a.alg == "ed25519-sha256" and key.startswith(b"-----"):
+        key = ed25519_seed(key)
     canon = tuple(c.encode() for c in a.canon.split("/"))
     kw = {"canonicalize": canon, "signature_algorithm": a.alg.encode()}
     if a.headers:
         kw["include_headers"] = [h.encode() for h in a.headers.split(":")]
+    if a.length:
+        kw["length"] = True
     sig = dkim.sign(msg, a.selector.encode(), a.domain.encode(), key, **kw)
     sys.stdout.buffer.write(sig + msg)
     return 0
@@ -76,6 +89,7 @@ def main():
     s.add_argument("--canon", default="relaxed/relaxed")
     s.add_argument("--alg", default="rsa-sha256")
     s.add_argument("--headers")
+    s.add_argument("--length", action="store_true", help="add l= (the body length)")
     s.add_argument("file")
     a = ap.parse_args()
     return verify(a) if a.cmd == "verify" else sign(a)
