@@ -115,12 +115,16 @@ void dkimc_body_update(struct dkimc_body *b, const unsigned char *data, size_t l
 	while (i < len) {
 		char c = (char)data[i];
 
-		/* Fast path: a run of ordinary bytes with nothing held back. */
-		if (!b->cr && !b->wsp && b->empty_lines == 0 && plain(b, c)) {
+		/* Fast path: a run of ordinary bytes, at most one space held back. */
+		if (!b->cr && b->empty_lines == 0 && plain(b, c)) {
 			size_t j = i + 1;
 
 			while (j < len && plain(b, (char)data[j]))
 				j++;
+			if (b->wsp) {
+				emit(b, " ", 1);
+				b->wsp = false;
+			}
 			emit(b, (const char *)data + i, j - i);
 			b->in_line = b->any = true;
 			i = j;
