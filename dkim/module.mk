@@ -5,5 +5,5 @@
 MODULES += dkim
 LIBS += -lopendkim -lcrypto
 DEB_BUILD += libopendkim-dev libssl-dev
-DEB_TEST += python3-dkim python3-dnspython python3-nacl libmail-dkim-perl libnet-dns-perl \
+DEB_TEST += python3-dkim python3-dnspython python3-nacl libmail-dkim-perl libnet-dns-perl opendkim \
             opendkim-tools iproute2 util-linux

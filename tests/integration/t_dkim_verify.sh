@@ -32,12 +32,6 @@ inbound() {
 	tb_sink_wait "$n" || { fail "$1 reached the sink"; return 1; }
 	ar=$(dkim_ar "$(tb_sink_last)")
 }
-# b8 FILE [N]: the first 8 characters of the N-th (1) signature's b= value.
-b8() {
-	tb_unfolded "$1" >/dev/null
-	grep -i '^DKIM-Signature:' "$TB_DIR/hu" | sed -n "${2:-1}p" | tr -d ' \t' |
-		sed 's/.*;b=\(........\).*/\1/'
-}
 # is WHAT EXPECTED: our A-R header is exactly EXPECTED.
 is() {
 	if [ "$ar" = "$2" ]; then ok "$1"; else

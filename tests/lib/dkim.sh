@@ -112,6 +112,14 @@ dkim_reconfigure() {
 	done
 }
 
+# b8 FILE [N]: the first 8 characters of the N-th (1) signature's b= value,
+# what header.b shows when no other signature starts the same.
+b8() {
+	tb_unfolded "$1" >/dev/null
+	grep -i '^DKIM-Signature:' "$TB_DIR/hu" | sed -n "${2:-1}p" | tr -d ' \t' |
+		sed 's/.*;b=\(........\).*/\1/'
+}
+
 # dkim_ar FILE: the Authentication-Results header of FILE, unfolded (folds
 # become one space), one line.
 dkim_ar() {
