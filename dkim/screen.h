@@ -1,9 +1,10 @@
 /*
  * screen - which header fields of an inbound message libopendkim is given.
  * All of them, except DKIM-Signature fields past MaximumSignaturesToVerify
- * (each costs a pass over the body: bounded work) and signatures that would
- * make libopendkim write past an array (see screen.c); those are refused
- * here and reported as permerror.
+ * (each costs a pass over the body: bounded work), signatures that would
+ * make libopendkim write past an array (see screen.c) and signatures that
+ * are not a valid tag list; those are refused here and reported as
+ * permerror.
  */
 #ifndef DKIMC_SCREEN_H
 #define DKIMC_SCREEN_H
