@@ -139,6 +139,11 @@ static int start_verifying(struct cm_msg *m, const struct dkimc_state *st, struc
 		return -1;
 	log_debug("dkim", "%s: %zu header fields, the first %s; %zu signatures refused", msg_id(m),
 	          m->n_headers, m->n_headers > 0 ? m->headers[0].name : "-", sc.n_refused);
+	for (i = 0; i < sc.n_refused; i++)
+		log_info("%s: dkim: signature d=%s s=%s not verified: %s", msg_id(m),
+		         sc.refused[i].domain != NULL ? sc.refused[i].domain : "-",
+		         sc.refused[i].selector != NULL ? sc.refused[i].selector : "-",
+		         sc.refused[i].reason);
 	if (sc.n_skipped > 0)
 		log_info("%s: dkim: %zu signatures beyond MaximumSignaturesToVerify (%ld) not "
 		         "verified",

@@ -142,6 +142,8 @@ is "malformed signatures: one clause each, permerror" \
 	printf 'Date: Sun, 22 Nov 2026 10:00:00 +0000\r\nMessage-ID: <overrun@example.org>\r\n\r\nHi.\r\n'
 } >"$TB_DIR/overrun.eml"
 inbound "$TB_DIR/overrun.eml"
+check "the refused signature is logged with its reason" \
+	grep -q 'dkim: signature d=example.org s=rsa2048 not verified: header list names more fields than the message has' "$LOG"
 is "h= naming every field and more: permerror, not given to libopendkim" \
 	"$AR dkim=permerror reason=\"header list names more fields than the message has\" header.d=example.org header.a=rsa-sha256 header.s=rsa2048 header.b=OverrunX"
 # A huge h= list: a result, in bounded time.
