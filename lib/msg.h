@@ -69,10 +69,28 @@ struct cm_logfield {
 		size_t n, cap, base;                                                               \
 	}
 
+/* One DKIM signature of an inbound message, as verified. */
+struct cm_dkim_sig {
+	const char *result;    /* RFC 8601: pass, fail, neutral, policy, temperror, permerror */
+	const char *domain;    /* d= (NULL if the signature had none) */
+	const char *selector;  /* s= */
+	const char *algorithm; /* a=: rsa-sha256, ed25519-sha256, ... */
+	const char *identity;  /* i=, or "@" d= */
+	unsigned key_bits;     /* 0 if unknown */
+	bool testing;          /* key t=y: count it as unsigned (RFC 6376 §3.6.1) */
+};
+
 /* Authentication results shared between checks (DMARC reads SPF and DKIM). */
 struct cm_auth {
 	const char *spf_result; /* "pass", "fail", ... or NULL if not evaluated */
 	const char *spf_domain; /* the domain SPF evaluated */
+	/* DKIM: the message's result ("pass", "fail", "none", "temperror",
+	 * "permerror", ...; NULL if not verified: outbound, or DKIM off), every
+	 * signature verified (header order, at most MaximumSignaturesToVerify),
+	 * and the distinct d= of those that passed, test-mode keys left out. */
+	const char *dkim_result;
+	const struct cm_dkim_sig *dkim_sigs;
+	size_t n_dkim_sigs;
 	const char **dkim_pass_domains;
 	size_t n_dkim_pass;
 };

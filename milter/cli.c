@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../dkim/keygen.h"
 #include "../greylist/admin.h"
 #include "conf.h"
 #include "snapshot.h"
@@ -139,6 +140,10 @@ static const struct command commands[] = {
      "      run the checks on a message (FILE or standard input) as if it arrived,\n"
      "      print the verdict, the header changes and the log line"},
     {"greylist", cmd_greylist, GREY_ADMIN_USAGE},
+    {"keygen", dkimc_keygen_main,
+     "keygen -d DOMAIN [-s SELECTOR] [-t rsa|ed25519] [-b BITS] [-D DIR]\n"
+     "      make a DKIM key pair: SELECTOR.private (mode 0600) and SELECTOR.txt,\n"
+     "      the TXT record to publish in DOMAIN's zone"},
     {"sample-config", cmd_sample,
      "sample-config\n      print the sample config (every setting, its default and doc)"},
     {"settings-doc", cmd_settings_doc,

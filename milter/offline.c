@@ -251,6 +251,8 @@ int offline_check(int argc, char **argv)
 	mlog_open(false, true, 0);
 	snap_install(snap);
 	c = cb_session();
+	if (c != NULL)
+		c->leadspc = true; /* rfc5322_headers() keeps the space after the colon */
 	r = c != NULL ? run(c, buf_str(&msg), msg.len, helo, from, rcpts, n_rcpts, &om,
 	                    ip != NULL ? (struct sockaddr *)&ss : NULL)
 	              : 2;

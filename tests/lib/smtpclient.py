@@ -27,7 +27,9 @@ def main():
     ap.add_argument("--helo", default="client.example.net")
     ap.add_argument("--xclient", help="client address to claim via XCLIENT")
     ap.add_argument("--xclient-name", default="mail.example.net")
-    ap.add_argument("--xclient-login", help="SASL login name to claim via XCLIENT")
+    ap.add_argument("--xclient-login",
+                    help="SASL login name to claim via XCLIENT (Postfix then passes "
+                         "{auth_authen} to milters, as after SMTP AUTH)")
     ap.add_argument("--login", help="user:password for SMTP AUTH PLAIN")
     ap.add_argument("--from", dest="sender", default="sender@example.net")
     ap.add_argument("--to", action="append", default=[])

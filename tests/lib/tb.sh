@@ -292,8 +292,10 @@ tb_ns() {
 	if [ -n "${DNS_PORT:-}" ]; then echo "127.0.0.1@$DNS_PORT"; else echo "127.0.0.1@9"; fi
 }
 
-# tb_dns_start: nsd answering for every zone in tests/zones/ on DNS_PORT.
+# tb_dns_start: nsd answering for every zone in tests/zones/ (or in TB_ZONES,
+# when a test made its own copy) on DNS_PORT.
 tb_dns_start() {
+	zones=${TB_ZONES:-$TB_ROOT/tests/zones}
 	DNS_PORT=$(tb_port)
 	d=$TB_DIR/nsd
 	mkdir -p "$d"
@@ -305,7 +307,7 @@ server:
 	username: ""
 	chroot: ""
 	database: ""
-	zonesdir: "$TB_ROOT/tests/zones"
+	zonesdir: "$zones"
 	pidfile: "$d/nsd.pid"
 	zonelistfile: "$d/zone.list"
 	xfrdfile: "$d/xfrd.state"
@@ -319,7 +321,7 @@ server:
 remote-control:
 	control-enable: no
 EOF
-		for z in "$TB_ROOT"/tests/zones/*.zone; do
+		for z in "$zones"/*.zone; do
 			n=$(basename "$z" .zone)
 			[ "$n" = root ] && n=.
 			printf 'zone:\n\tname: "%s"\n\tzonefile: "%s"\n' "$n" "$z"
@@ -329,7 +331,7 @@ EOF
 	TB_PIDS="$TB_PIDS $!"
 	n=0
 	until dig +time=1 +tries=1 -p "$DNS_PORT" @127.0.0.1 test.example SOA +short 2>/dev/null |
-		grep -q .; do
+		grep -q '^ns\.'; do
 		n=$((n + 1))
 		if [ "$n" -gt 50 ]; then
 			fail "nsd started"
