@@ -94,7 +94,8 @@ static struct cm_snapshot *load(const char *lines)
 	char text[1024];
 
 	/* DKIM and greylisting off: their fields and symbols are tested elsewhere. */
-	snprintf(text, sizeof(text), "DKIM no\nGreylist no\nClamAVDatabaseDirectory %s\n%s", dbdir, lines);
+	snprintf(text, sizeof(text), "DKIM no\nGreylist no\nClamAVDatabaseDirectory %s\n%s", dbdir,
+	         lines);
 	return snap_load(cmt_tempfile(text), NULL, 0);
 }
 

@@ -27,8 +27,8 @@ static void with_config(const char *lines)
 	struct cm_snapshot *snap;
 
 	/* No virus signatures, greylist store or DKIM here: those checks have their own tests. */
-	snprintf(text, sizeof(text), "AuthservID mx.test.example\nClamAV no\nGreylist no\nDKIM no\n%s",
-	         lines);
+	snprintf(text, sizeof(text),
+	         "AuthservID mx.test.example\nClamAV no\nGreylist no\nDKIM no\n%s", lines);
 	snap = snap_load(cmt_tempfile(text), NULL, 0);
 	assert_non_null(snap);
 	if (conf_nerrors(snap->conf) > 0)
