@@ -45,7 +45,7 @@ define build_rules
 $(1)/%.o: %.c
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CFLAGS_BASE) $(2) -MMD -MP -c $$< -o $$@
-$(1)/%.o: %.S etc/scores.conf
+$(1)/%.o: %.S etc/scores.conf etc/spam.rules
 	@mkdir -p $$(dir $$@)
 	$$(CC) $(2) -c $$< -o $$@
 $(1)/libcm.a: $(patsubst %.c,$(1)/%.o,$(LIB_SRC)) $(patsubst %.S,$(1)/%.o,$(ASM_SRC))

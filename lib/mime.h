@@ -129,5 +129,7 @@ char *mime_to_utf8(const char *charset, const unsigned char *in, size_t len, str
 
 /* Names of the flags set in flags, separated by spaces ("bad-base64 ..."). */
 const char *mime_flag_names(unsigned flags, struct pool *p);
+/* The flag of that name ("bad-base64"), or 0. */
+unsigned mime_flag_by_name(const char *name);
 
 #endif

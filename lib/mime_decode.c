@@ -620,3 +620,13 @@ const char *mime_flag_names(unsigned flags, struct pool *p)
 	buf_free(&b);
 	return r;
 }
+
+unsigned mime_flag_by_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+		if (strcmp(name, flag_names[i]) == 0)
+			return 1u << i;
+	return 0;
+}

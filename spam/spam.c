@@ -1,19 +1,37 @@
 /*
- * spam - the spam-scoring check. For now it knows the GTUBE test string
- * (SpamAssassin's Generic Test for Unsolicited Bulk Email), which lets an
- * admin see the whole path — score, X-Spam headers, destiny — end to end.
- * Rules, the statistical classifier and DNSBLs join it here.
+ * spam - the spam-scoring check. At end of message it reads the first
+ * MaxSpamScanSize bytes once (spam/view.c), runs the rule set (built-in
+ * rules from etc/spam.rules plus SpamRulesFile files), and adds a symbol
+ * per rule that hits; the verdict step sums every check's symbols. GTUBE
+ * (SpamAssassin's test string) lets an admin see the whole path end to end.
  */
+#include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../lib/check.h"
+#include "../lib/log.h"
 #include "../lib/msg.h"
+#include "rules.h"
+#include "view.h"
+
+/* etc/spam.rules, compiled in by milter/defaults.S. */
+extern const char cm_default_rules[];
 
 struct spam_conf {
 	bool enabled;
 	bool outbound;
 	int on_error;
+	size_t max_scan;
+	bool builtin_rules;
+	struct set_list rule_files;
+};
+
+struct spam_state {
+	const struct spam_conf *conf;
+	struct spam_ruleset *rules;
 };
 
 #define CONF(field) offsetof(struct spam_conf, field)
@@ -36,24 +54,197 @@ static const struct setting spam_settings[] = {
      .def = "accept",
      .words = cm_policy_words,
      .doc = "If scoring fails: accept the message unscored, tempfail, or reject it."},
+    {.name = "MaxSpamScanSize",
+     .type = SET_SIZE,
+     .offset = CONF(max_scan),
+     .def = "1M",
+     .min = 16384,
+     .max = 268435456.0,
+     .doc = "Bytes of a message (headers and body) the spam rules and the classifier read; "
+            "the rest of a larger message is not scanned (symbol SPAM_PARTIAL)."},
+    {.name = "SpamBuiltinRules",
+     .type = SET_BOOL,
+     .offset = CONF(builtin_rules),
+     .def = "yes",
+     .doc = "Use the built-in spam rules (the shipped etc/spam.rules); no: only the "
+            "SpamRulesFile files."},
+    {.name = "SpamRulesFile",
+     .type = SET_LIST,
+     .offset = CONF(rule_files),
+     .doc = "A rule file read after the built-in rules; a rule with the name of an earlier "
+            "one replaces it. Repeat for more files; the README describes the format."},
     {.name = NULL},
 };
 
 static const char gtube[] = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
 
+/* ---- init ---- */
+
+struct rule_report {
+	struct cm_initctx *ic;
+	const char *setting;
+};
+
+static void report_rule(void *arg, const char *msg)
+{
+	struct rule_report *rr = arg;
+
+	cm_init_error(rr->ic, rr->setting, "%s", msg);
+}
+
+static char *read_file(const char *path, size_t *len_r, const char **why_r)
+{
+	FILE *fp = fopen(path, "rb");
+	char *text = NULL, *t;
+	size_t len = 0, cap = 0, n;
+
+	if (fp == NULL) {
+		*why_r = strerror(errno);
+		return NULL;
+	}
+	for (;;) {
+		if (cap - len < 4096) {
+			t = realloc(text, cap + 65536);
+			if (t == NULL) {
+				*why_r = "out of memory";
+				free(text);
+				fclose(fp);
+				return NULL;
+			}
+			text = t;
+			cap += 65536;
+		}
+		n = fread(text + len, 1, cap - len - 1, fp);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		*why_r = strerror(errno);
+		free(text);
+		fclose(fp);
+		return NULL;
+	}
+	fclose(fp);
+	text[len] = '\0';
+	*len_r = len;
+	return text;
+}
+
+static struct spam_ruleset *load_rules(struct cm_initctx *ic, const struct spam_conf *c)
+{
+	struct rule_report rr = {ic, "SpamBuiltinRules"};
+	struct spam_ruleset *rs = spam_rules_new(report_rule, &rr);
+	size_t i, len;
+
+	if (rs == NULL)
+		return NULL;
+	if (c->builtin_rules)
+		spam_rules_parse(rs, cm_default_rules, strlen(cm_default_rules),
+		                 "built-in spam.rules");
+	rr.setting = "SpamRulesFile";
+	for (i = 0; i < c->rule_files.n; i++) {
+		const char *path = c->rule_files.items[i].value, *why = NULL;
+		char *text = read_file(path, &len, &why);
+
+		if (text == NULL) {
+			cm_init_error(ic, "SpamRulesFile", "%s: cannot read: %s", path, why);
+			continue;
+		}
+		spam_rules_parse(rs, text, len, path);
+		free(text);
+	}
+	if (spam_rules_finish(rs) > 0)
+		spam_rules_free(&rs);
+	return rs;
+}
+
+static void spam_free(void *state)
+{
+	struct spam_state *st = state;
+
+	spam_rules_free(&st->rules);
+	free(st);
+}
+
 static int spam_init(struct cm_initctx *ic, const void *conf, void **state_r)
 {
 	const struct spam_conf *c = conf;
+	struct spam_state *st;
 
-	(void)ic;
-	*state_r = c->enabled ? (void *)c : NULL;
+	*state_r = NULL;
+	if (!c->enabled)
+		return 0;
+	st = calloc(1, sizeof(*st));
+	if (st == NULL)
+		return -1;
+	st->conf = c;
+	st->rules = load_rules(ic, c);
+	if (st->rules == NULL) {
+		spam_free(st);
+		return -1;
+	}
+	log_debug("spam", "%zu rules loaded", st->rules->n);
+	*state_r = st;
 	return 0;
+}
+
+/* ---- end of message ---- */
+
+static const char *msg_id(const struct cm_msg *m)
+{
+	return m->queue_id != NULL ? m->queue_id : m->session_id;
+}
+
+static int run_rules(struct cm_msg *m, const struct spam_state *st, const struct spam_view *v)
+{
+	const struct spam_ruleset *rs = st->rules;
+	long *values = pool_alloc(m->pool, (rs->n + 1) * sizeof(*values));
+	const char *slow = NULL;
+	size_t i;
+	int limited;
+
+	if (values == NULL)
+		return -1;
+	limited = spam_rules_run(rs, v, values, &slow);
+	if (limited < 0)
+		return -1;
+	if (limited > 0) {
+		log_warn("spam: %s: %d rule(s) stopped by the regular expression match limit, "
+		         "first %s: counted as no match",
+		         msg_id(m), limited, slow);
+		if (cm_sym(m, "SPAM_RULE_LIMIT", slow) < 0)
+			return -1;
+	}
+	for (i = 0; i < rs->n; i++) {
+		const struct spam_rule *r = rs->rules[i];
+
+		if (values[i] <= 0 || strncmp(r->name, "__", 2) == 0)
+			continue;
+		if (cm_sym_score(m, r->name, r->score, NULL) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void fill_env(const struct cm_msg *m, struct spam_env *env)
+{
+	memset(env, 0, sizeof(*env));
+	env->helo = m->helo;
+	env->mail_from = m->mail_from;
+	env->client_ip = m->client_ip.family != 0 ? m->client_addr : NULL;
+	env->client_name = m->client_name;
+	env->rcpts = m->rcpts;
+	env->n_rcpts = m->n_rcpts;
 }
 
 static int spam_eom(struct cm_msg *m, void *state, const char **error_r)
 {
-	const struct spam_conf *c = state;
+	const struct spam_state *st = state;
+	const struct spam_conf *c = st->conf;
 	const unsigned char *msg;
+	struct spam_view v;
+	struct spam_env env;
 	size_t len, off;
 
 	if (m->outbound && !c->outbound)
@@ -65,8 +256,17 @@ static int spam_eom(struct cm_msg *m, void *state, const char **error_r)
 	}
 	m->scored = true;
 	off = cm_body_offset(m);
-	if (off <= len && memmem(msg + off, len - off, gtube, sizeof(gtube) - 1) != NULL)
-		return cm_sym(m, "GTUBE", NULL);
+	if (off <= len && memmem(msg + off, len - off, gtube, sizeof(gtube) - 1) != NULL &&
+	    cm_sym(m, "GTUBE", NULL) < 0)
+		return -1;
+	if (len > c->max_scan && cm_sym(m, "SPAM_PARTIAL", NULL) < 0)
+		return -1;
+	fill_env(m, &env);
+	if (spam_view_build(&v, msg, len, c->max_scan, &env, m->pool) < 0 ||
+	    run_rules(m, st, &v) < 0) {
+		*error_r = "out of memory";
+		return -1;
+	}
 	return 0;
 }
 
@@ -78,5 +278,6 @@ const struct cm_check spam_check = {
     .policy_setting = "SpamOnError",
     .flags = CM_CHECK_NEEDS_MESSAGE,
     .init = spam_init,
+    .free = spam_free,
     .hooks = {[CM_EOM] = spam_eom},
 };
