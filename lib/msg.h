@@ -49,13 +49,14 @@ struct cm_symbol {
 	const char *detail; /* optional, for the log and debug output */
 };
 
-enum cm_hdr_op { CM_HDR_PREPEND, CM_HDR_APPEND, CM_HDR_DELETE };
+/* CM_HDR_CHANGE replaces the value of the index-th field of that name. */
+enum cm_hdr_op { CM_HDR_PREPEND, CM_HDR_APPEND, CM_HDR_DELETE, CM_HDR_CHANGE };
 
 struct cm_hdr_edit {
 	enum cm_hdr_op op;
 	const char *name;
 	const char *value; /* without the leading space; NULL for deletes */
-	size_t index;      /* CM_HDR_DELETE: which one of that name, 1-based */
+	size_t index;      /* CM_HDR_DELETE, CM_HDR_CHANGE: which one of that name, 1-based */
 };
 
 struct cm_logfield {
@@ -104,6 +105,9 @@ struct cm_msg {
 	size_t size;    /* header and body bytes received */
 	bool oversized; /* above MaxMessageSize: not spooled whole */
 	bool scored;    /* the spam check ran: X-Spam headers are due */
+	/* X-Spam-Status autolearn=: "ham", "spam" or "failed" when the spam
+	 * check learned (or tried to) from this message; NULL: "no". */
+	const char *autolearn;
 
 	/* Results. */
 	enum cm_stage stage;

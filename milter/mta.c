@@ -272,7 +272,9 @@ static int edit_header(SMFICTX *ctx, struct mctx *c, const struct cm_hdr_edit *e
 		value = pool_strdup(c->m.pool, e->value);
 	if (value == NULL)
 		return MI_FAILURE;
-	if (e->op == CM_HDR_PREPEND)
+	if (e->op == CM_HDR_CHANGE)
+		r = smfi_chgheader(ctx, (char *)e->name, (int)e->index, value);
+	else if (e->op == CM_HDR_PREPEND)
 		r = smfi_insheader(ctx, 0, (char *)e->name, value);
 	else
 		r = smfi_addheader(ctx, (char *)e->name, value);
@@ -283,6 +285,11 @@ static int apply_edits(SMFICTX *ctx, struct mctx *c, const struct cm_decision *d
 {
 	size_t i;
 
+	/* Changes first: their indexes count the fields as received. */
+	for (i = 0; i < d->n_edits; i++)
+		if (d->edits[i].op == CM_HDR_CHANGE &&
+		    edit_header(ctx, c, &d->edits[i]) != MI_SUCCESS)
+			return -1;
 	for (i = 0; i < d->n_edits; i++)
 		if (d->edits[i].op == CM_HDR_DELETE &&
 		    edit_header(ctx, c, &d->edits[i]) != MI_SUCCESS)

@@ -74,6 +74,7 @@ static void run_msg(struct mctx *c, const char *extra_headers, const char *body,
 
 		n += snprintf(r->headers + n, sizeof(r->headers) - n, "%s %s: %s\n",
 		              e->op == CM_HDR_DELETE    ? "delete"
+		              : e->op == CM_HDR_CHANGE  ? "change"
 		              : e->op == CM_HDR_PREPEND ? "prepend"
 		                                        : "append",
 		              e->name, e->value != NULL ? e->value : "");
@@ -341,6 +342,51 @@ static void test_messages_in_one_session(void **state)
 	snap_install(NULL);
 }
 
+static void test_subject_tag(void **state)
+{
+	struct mctx *c;
+	struct run r;
+	char body[256];
+
+	with_config("SpamSubjectTag ***SPAM***\n");
+	c = session("192.0.2.1");
+	snprintf(body, sizeof(body), "%s\r\n", gtube);
+	run_msg(c, NULL, body, NULL, &r);
+	/* The subject is changed in place, before anything else. */
+	assert_true(strncmp(r.headers, "change Subject: ***SPAM*** test\n", 32) == 0);
+	/* Below SpamTag2Level the subject stays. */
+	run_msg(c, NULL, "Hello\r\n", NULL, &r);
+	assert_null(strstr(r.headers, "Subject"));
+	/* An already tagged subject is not tagged twice. */
+	run_msg(c, "Subject: ***SPAM*** earlier", body, NULL, &r);
+	assert_null(strstr(r.headers, "change Subject"));
+	cb_close(&c);
+	snap_install(NULL);
+}
+
+static void test_amavis_status(void **state)
+{
+	struct mctx *c;
+	struct run r;
+	char body[256];
+
+	with_config("SpamStatusStyle amavis\nScore GTUBE 999.125\n");
+	c = session("192.0.2.1");
+	snprintf(body, sizeof(body), "%s\r\n", gtube);
+	run_msg(c, NULL, body, NULL, &r);
+	assert_string_equal(r.headers,
+	                    "prepend X-Spam-Flag: YES\n"
+	                    "prepend X-Spam-Score: 999.125\n"
+	                    "prepend X-Spam-Level: "
+	                    "**************************************************\n"
+	                    "prepend X-Spam-Status: Yes, score=999.125 tagged_above=-999 "
+	                    "required=5\n\ttests=[GTUBE=999.125] autolearn=no "
+	                    "autolearn_force=no\n");
+	cb_done(c);
+	cb_close(&c);
+	snap_install(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +400,8 @@ int main(void)
 	    cmocka_unit_test(test_spool_to_disk),
 	    cmocka_unit_test(test_summary_line),
 	    cmocka_unit_test(test_messages_in_one_session),
+	    cmocka_unit_test(test_subject_tag),
+	    cmocka_unit_test(test_amavis_status),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
