@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
+#include "date.h"
 #include "zip.h"
 
 /* ---- HTML and text ---- */
@@ -325,102 +327,43 @@ static long t_received_count(const struct spam_view *v, const char *arg)
 	return n;
 }
 
-static const char *const months[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul",
-                                     "aug", "sep", "oct", "nov", "dec", NULL};
-static const char *const zones[] = {"ut",  "gmt", "utc", "est", "edt", "cst",
-                                    "cdt", "mst", "mdt", "pst", "pdt", NULL};
-
-static bool one_of(const char *s, size_t len, const char *const *list)
-{
-	size_t i;
-
-	for (i = 0; list[i] != NULL; i++)
-		if (strlen(list[i]) == len && strncasecmp(s, list[i], len) == 0)
-			return true;
-	return false;
-}
-
-static bool number(const char **s, long lo, long hi, size_t min_digits, size_t max_digits,
-                   long *out)
-{
-	const char *p = *s;
-	long n = 0;
-	size_t d = 0;
-
-	while (isdigit((unsigned char)*p) && d < max_digits)
-		n = n * 10 + (*p++ - '0'), d++;
-	if (d < min_digits || n < lo || n > hi)
-		return false;
-	*s = p;
-	*out = n;
-	return true;
-}
-
-/* RFC 5322 section 3.3 with the obsolete forms of 4.3 (two-digit years,
- * zone names, no seconds); comments and white space where they may be. */
-static bool date_valid(const char *s)
-{
-	long n;
-	size_t w;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	if (isalpha((unsigned char)*s)) {
-		for (w = 0; isalpha((unsigned char)s[w]); w++)
-			;
-		if (w != 3)
-			return false;
-		s += w;
-		while (isspace((unsigned char)*s))
-			s++;
-		if (*s++ != ',')
-			return false;
-		while (isspace((unsigned char)*s))
-			s++;
-	}
-	if (!number(&s, 1, 31, 1, 2, &n) || !isspace((unsigned char)*s))
-		return false;
-	while (isspace((unsigned char)*s))
-		s++;
-	for (w = 0; isalpha((unsigned char)s[w]); w++)
-		;
-	if (!one_of(s, w, months))
-		return false;
-	s += w;
-	while (isspace((unsigned char)*s))
-		s++;
-	if (!number(&s, 0, 9999, 2, 4, &n) || !isspace((unsigned char)*s))
-		return false;
-	while (isspace((unsigned char)*s))
-		s++;
-	if (!number(&s, 0, 23, 2, 2, &n) || *s++ != ':' || !number(&s, 0, 59, 2, 2, &n))
-		return false;
-	if (*s == ':' && (s++, !number(&s, 0, 60, 2, 2, &n)))
-		return false;
-	while (isspace((unsigned char)*s))
-		s++;
-	if (*s == '+' || *s == '-') {
-		s++;
-		if (!number(&s, 0, 1400, 4, 4, &n) || n % 100 >= 60)
-			return false;
-	} else {
-		for (w = 0; isalpha((unsigned char)s[w]); w++)
-			;
-		if (!(one_of(s, w, zones) || (w == 1 && tolower((unsigned char)*s) != 'j')))
-			return false;
-		s += w;
-	}
-	while (isspace((unsigned char)*s))
-		s++;
-	return *s == '\0' || *s == '(';
-}
-
 static long t_date_invalid(const struct spam_view *v, const char *arg)
 {
 	const char *d = spam_view_header(v, "Date", 1);
+	time_t t;
 
 	(void)arg;
-	return d != NULL && !date_valid(d) ? 1 : 0;
+	return d != NULL && !spam_date_parse(d, &t) ? 1 : 0;
+}
+
+/* Seconds from the newest Received timestamp to Date (+: Date is later). */
+static bool date_skew(const struct spam_view *v, double *hours_r)
+{
+	const char *d = spam_view_header(v, "Date", 1), *r = spam_view_header(v, "Received", 1);
+	time_t td, tr;
+
+	if (d == NULL || r == NULL || (r = strrchr(r, ';')) == NULL)
+		return false;
+	if (!spam_date_parse(d, &td) || !spam_date_parse(r + 1, &tr))
+		return false;
+	*hours_r = difftime(td, tr) / 3600.0;
+	return true;
+}
+
+static long t_date_future(const struct spam_view *v, const char *arg)
+{
+	double h;
+
+	(void)arg;
+	return date_skew(v, &h) && h > 0 ? (long)h : 0;
+}
+
+static long t_date_past(const struct spam_view *v, const char *arg)
+{
+	double h;
+
+	(void)arg;
+	return date_skew(v, &h) && h < 0 ? (long)-h : 0;
 }
 
 /* Sorted by name for spam_test_find(). */
@@ -432,8 +375,14 @@ const struct spam_test spam_tests[] = {
     {"body_caps_percent", "percent of the body's letters in capitals (0 under 200 letters)", NULL,
      t_body_caps_percent},
     {"body_chars", "characters other than white space in the body text", NULL, t_body_chars},
+    {"date_future_hours",
+     "hours the Date field is later than the newest Received field's time (0 if earlier)", NULL,
+     t_date_future},
     {"date_invalid", "1 if the Date field is there but no valid RFC 5322 date", NULL,
      t_date_invalid},
+    {"date_past_hours",
+     "hours the Date field is earlier than the newest Received field's time (0 if later)", NULL,
+     t_date_past},
     {"from_name_address",
      "1 if the From display name holds an address on another domain than the sender's", NULL,
      t_from_name_address},

@@ -243,6 +243,19 @@ static const struct fragment fragments[] = {
     {.rule = "DATE_INVALID",
      .msg = "Date: Tue, 24 Sep 2002 06:09:40 -1900\nMessage-ID: <1@example.net>\n"
             "From: alice@example.net\nTo: bob@example.org\nSubject: hi\n\nhello\n"},
+    {.rule = "DATE_IN_FUTURE",
+     .msg = "Received: from relay.example.net (relay.example.net [198.51.100.20])\n"
+            "\tby mx.example.org (Postfix) with ESMTP id 4QX1; Tue, 17 Sep 2002 02:27:40 +0100\n"
+            "Date: Thu, 19 Sep 2002 02:29:10 -0400\nMessage-ID: <1@example.net>\n"
+            "From: alice@example.net\nTo: bob@example.org\nSubject: hi\n\nhello\n"},
+    {.rule = "DATE_IN_PAST",
+     .msg = "Received: from relay.example.net (relay.example.net [198.51.100.20])\n"
+            "\tby mx.example.org (Postfix) with ESMTP id 4QX1; Tue, 17 Sep 2002 02:27:40 +0100\n"
+            "Date: Sat, 7 Sep 2002 11:00:00 +0000\nMessage-ID: <1@example.net>\n"
+            "From: alice@example.net\nTo: bob@example.org\nSubject: hi\n\nhello\n"},
+    {.rule = "SUBJ_ADV_LABEL",
+     .msg = HDRS "From: deals@example.biz\nTo: bob@example.org\nSubject: ADV: Lowest rates "
+                 "in 30 years\n\nhello\n"},
     {.rule = "MESSAGE_ID_MALFORMED",
      .msg = "Date: Tue, 4 Jun 2024 09:12:40 +0200\nMessage-ID: <q8Xyz.2024.06>\n"
             "From: alice@example.net\nTo: bob@example.org\nSubject: hi\n\nhello\n"},
