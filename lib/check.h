@@ -66,4 +66,19 @@ struct dns *cm_init_dns(struct cm_initctx *ic);
 /* Allocate state that lives as long as the snapshot. */
 struct pool *cm_init_pool(struct cm_initctx *ic);
 
+/*
+ * For a check's own subcommand (chainmilter learn): load the config file
+ * (NULL: the default one) with "NAME=VALUE" overrides as -o gives them,
+ * and start check c alone - no other check is started, so a learning run
+ * needs no virus signatures. Returns c's state, or NULL after printing
+ * every problem (or that c is off) to standard error. The state lives
+ * until cm_loaded_free().
+ */
+struct cm_loaded;
+struct cm_core_conf;
+void *cm_load_check(const char *path, char *const *overrides, size_t n_overrides,
+                    const struct cm_check *c, struct cm_loaded **l_r);
+const struct cm_core_conf *cm_loaded_core(const struct cm_loaded *l);
+void cm_loaded_free(struct cm_loaded **lp);
+
 #endif

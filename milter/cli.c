@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../spam/spam.h"
 #include "conf.h"
 #include "snapshot.h"
 
@@ -52,6 +53,10 @@ static const struct command commands[] = {
      "      [-o NAME=VALUE]... [FILE]\n"
      "      run the checks on a message (FILE or standard input) as if it arrived,\n"
      "      print the verdict, the header changes and the log line"},
+    {"learn", spam_learn_main,
+     "learn [-c FILE] [-o NAME=VALUE]... --spam|--ham [--forget] [--quiet] PATH...\n"
+     "      teach the spam classifier (BayesStore) from message files, directories\n"
+     "      and mbox files; --forget takes messages back out"},
     {"sample-config", cmd_sample,
      "sample-config\n      print the sample config (every setting, its default and doc)"},
     {"settings-doc", cmd_settings_doc,

@@ -300,6 +300,25 @@ static long t_from_name_address(const struct spam_view *v, const char *arg)
 	return strcmp(nd, spam_uri_domain(abuf)) != 0 ? 1 : 0;
 }
 
+/* The sender's own address among the recipients in To: (bulk mailers hide
+ * their lists behind it). */
+static long t_to_is_from(const struct spam_view *v, const char *arg)
+{
+	const char *from = spam_view_header(v, "From", 1), *to = spam_view_header(v, "To", 1);
+	struct spam_addr f, t[64];
+	size_t i, n;
+
+	(void)arg;
+	if (from == NULL || to == NULL || spam_addr_parse(from, v->p, &f, 1) != 1 ||
+	    strchr(f.addr, '@') == NULL)
+		return 0;
+	n = spam_addr_parse(to, v->p, t, 64);
+	for (i = 0; i < n; i++)
+		if (strcasecmp(t[i].addr, f.addr) == 0)
+			return 1;
+	return 0;
+}
+
 static long t_recipients(const struct spam_view *v, const char *arg)
 {
 	static const char *const fields[] = {"To", "Cc"};
@@ -402,6 +421,7 @@ const struct spam_test spam_tests[] = {
      t_mime_flag},
     {"received_count", "Received fields", NULL, t_received_count},
     {"recipients", "addresses in To and Cc", NULL, t_recipients},
+    {"to_is_from", "1 if the sender's address is one of the To: addresses", NULL, t_to_is_from},
     {"uri_count", "distinct web addresses", NULL, t_uri_count},
     {"uri_domains", "distinct registered domains among the web addresses", NULL, t_uri_domains},
     {"uri_ip", "web addresses with a numeric host", NULL, t_uri_ip},

@@ -279,8 +279,14 @@ static const struct fragment fragments[] = {
               "a16@example.org, a17@example.org, a18@example.org, a19@example.org,\n "
               "\"Twenty\" <a20@example.org>\n\nhello\n"},
     {.rule = "TO_EQUALS_FROM",
-     .msg = HDRS "From: Best Deals <deals@example.biz>\nTo: deals@example.biz\nSubject: Hi\n\n"
+     .msg = HDRS "From: Best Deals <deals@example.biz>\nTo: DEALS@example.biz\nSubject: Hi\n\n"
                  "hello\n"},
+    {.rule = "FROM_LOCAL_DIGITS",
+     .msg = HDRS "From: computerupdates101@example.com\nTo: bob@example.org\nSubject: windows "
+                 "tips\n\nhello\n"},
+    {.rule = "SUBJ_RANDOM_TAIL",
+     .msg = HDRS "From: deals@example.biz\nTo: bob@example.org\nSubject: $250,000... as low "
+                 "as $6.50 per month.             edahx\n\nhello\n"},
     {.rule = "BULK_MAILER",
      .msg = HDRS "From: deals@example.biz\nTo: bob@example.org\nSubject: Hi\n"
                  "X-Mailer: Group Mail 4.0\n\nhello\n"},
