@@ -56,6 +56,10 @@ extern const char *const cm_policy_words[];
 /* For init(): report a problem with a setting as FILE:LINE: Name: text. */
 void cm_init_error(struct cm_initctx *ic, const char *setting, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same for one line of a repeatable setting: FILE:LINE of that line. */
+struct set_item;
+void cm_init_error_item(struct cm_initctx *ic, const char *setting, const struct set_item *item,
+                        const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Where a setting was set ("default" if not), for messages about files it names. */
 const char *cm_init_origin(struct cm_initctx *ic, const char *setting);
 /* The core's settings every check may read. */

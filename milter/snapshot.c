@@ -73,6 +73,19 @@ void cm_init_error(struct cm_initctx *ic, const char *setting, const char *fmt, 
 	va_end(ap);
 }
 
+void cm_init_error_item(struct cm_initctx *ic, const char *setting, const struct set_item *item,
+                        const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	conf_error(ic->snap->conf, "%s:%d: %s: %s", item->file != NULL ? item->file : "-o",
+	           item->line, setting, msg);
+}
+
 const char *cm_init_origin(struct cm_initctx *ic, const char *setting)
 {
 	return conf_where(ic->snap->conf, ic->mod, setting);
