@@ -10,11 +10,13 @@
 #include "snapshot.h"
 
 extern const struct cm_check av_check;
+extern const struct cm_check spam_dnsbl_check;
 extern const struct cm_check spam_check;
 
-/* Order: dkim, spf, dmarc, greylist, av, spam (spam stays last). */
+/* Order: dkim, spf, dmarc, greylist, av, dnsbl, spam (spam stays last). */
 const struct cm_check *const chain_checks[] = {
     &av_check,
+    &spam_dnsbl_check,
     &spam_check,
 };
 const size_t chain_n_checks = sizeof(chain_checks) / sizeof(chain_checks[0]);

@@ -1,5 +1,7 @@
 /*
- * dnsbl - DNS blocklists. Lines naming the same zone share one query (a
+ * dnsbl - DNS blocklists, a check of their own (before spam in the chain,
+ * so that it has no connect hook when no list is configured). Lines naming
+ * the same zone share one query (a
  * list such as zen.spamhaus.org answers with different 127.0.0.x codes for
  * its sub-lists, each line its own score). Queries start at connect from
  * the connection's pool, so they run while the SMTP dialogue goes on and
@@ -11,6 +13,7 @@
 #include "dnsbl.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -373,3 +376,67 @@ int spam_dnsbl_collect(struct spam_dnsbl *d, struct cm_msg *m)
 	}
 	return 0;
 }
+
+/* ---- the check ---- */
+
+struct dnsbl_conf {
+	struct set_list lines;
+};
+
+static const struct setting dnsbl_settings[] = {
+    {.name = "DNSBL",
+     .type = SET_LIST,
+     .offset = offsetof(struct dnsbl_conf, lines),
+     .doc = "`DNSBL zone score [match 127.0.0.2,127.0.0.4] [timeout 2s] [symbol NAME]`: look "
+            "the client up in this blocklist at connect; a listing adds the score (symbol "
+            "RCVD_IN_ZONE). Repeat for more lists."},
+    {.name = NULL},
+};
+
+static int dnsbl_init(struct cm_initctx *ic, const void *conf, void **state_r)
+{
+	const struct dnsbl_conf *c = conf;
+	bool failed = false;
+
+	*state_r = spam_dnsbl_new(ic, &c->lines, cm_init_dns(ic), &failed);
+	return failed ? -1 : 0;
+}
+
+static void dnsbl_free(void *state)
+{
+	struct spam_dnsbl *d = state;
+
+	spam_dnsbl_free(&d);
+}
+
+/* The lookups run while the client talks. */
+static int dnsbl_connect(struct cm_msg *m, void *state, const char **error_r)
+{
+	if (spam_dnsbl_start(state, m) < 0) {
+		*error_r = "out of memory";
+		return -1;
+	}
+	return 0;
+}
+
+/* Outbound mail is never scored against blocklists: its client is ours. */
+static int dnsbl_eom(struct cm_msg *m, void *state, const char **error_r)
+{
+	if (m->outbound)
+		return 0;
+	if (spam_dnsbl_collect(state, m) < 0) {
+		*error_r = "out of memory";
+		return -1;
+	}
+	return 0;
+}
+
+const struct cm_check spam_dnsbl_check = {
+    .name = "dnsbl",
+    .title = "DNS blocklists",
+    .settings = dnsbl_settings,
+    .conf_size = sizeof(struct dnsbl_conf),
+    .init = dnsbl_init,
+    .free = dnsbl_free,
+    .hooks = {[CM_CONNECT] = dnsbl_connect, [CM_EOM] = dnsbl_eom},
+};

@@ -14,12 +14,16 @@
 #include "../lib/ip.h"
 #include "../lib/setting.h"
 
+struct cm_check;
 struct cm_initctx;
 struct cm_msg;
 struct dns;
 struct pool;
 
 struct spam_dnsbl;
+
+/* The check (registered in milter/chain.c before spam). */
+extern const struct cm_check spam_dnsbl_check;
 
 /*
  * Parse the DNSBL lines (problems reported with cm_init_error on the

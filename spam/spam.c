@@ -19,7 +19,6 @@
 #include "../lib/log.h"
 #include "../lib/msg.h"
 #include "bayes.h"
-#include "dnsbl.h"
 #include "rules.h"
 #include "spam.h"
 #include "token.h"
@@ -41,14 +40,14 @@ struct spam_conf {
 	long bayes_ttl;
 	bool autolearn;
 	double autolearn_spam, autolearn_ham;
-	struct set_list dnsbl;
 };
 
 struct spam_state {
 	const struct spam_conf *conf;
 	struct spam_ruleset *rules;
 	struct spam_bayes *bayes; /* NULL: Bayes no */
-	struct spam_dnsbl *dnsbl; /* NULL: no DNSBL lines */
+	char *bayes_off;          /* why the default store is missing, said once */
+	atomic_bool said_off;
 };
 
 #define CONF(field) offsetof(struct spam_conf, field)
@@ -140,12 +139,6 @@ static const struct setting spam_settings[] = {
      .max = 10000,
      .doc = "Autolearn as ham at or below this score (not counting the classifier's own "
             "symbols)."},
-    {.name = "DNSBL",
-     .type = SET_LIST,
-     .offset = CONF(dnsbl),
-     .doc = "`DNSBL zone score [match 127.0.0.2,127.0.0.4] [timeout 2s] [symbol NAME]`: look "
-            "the client up in this blocklist at connect; a listing adds the score (symbol "
-            "RCVD_IN_ZONE). Repeat for more lists."},
     {.name = NULL},
 };
 
@@ -238,7 +231,7 @@ static void spam_free(void *state)
 
 	spam_rules_free(&st->rules);
 	spam_bayes_close(&st->bayes);
-	spam_dnsbl_free(&st->dnsbl);
+	free(st->bayes_off);
 	free(st);
 }
 
@@ -255,10 +248,7 @@ static int open_bayes(struct cm_initctx *ic, const struct spam_conf *c, struct s
 		/* The default place not made yet (a fresh install): score with rules
 		 * alone rather than refuse to start. A store the admin named must work. */
 		if (strcmp(cm_init_origin(ic, "BayesStore"), "default") == 0) {
-			log_warn(
-			    "spam: the classifier is off: %s (create the directory, writable by "
-			    "UserID, or set BayesStore)",
-			    error);
+			st->bayes_off = strdup(error);
 			return 0;
 		}
 		cm_init_error(ic, "BayesStore", "%s", error);
@@ -275,7 +265,6 @@ static int spam_init(struct cm_initctx *ic, const void *conf, void **state_r)
 {
 	const struct spam_conf *c = conf;
 	struct spam_state *st;
-	bool failed = false;
 
 	*state_r = NULL;
 	if (!c->enabled)
@@ -285,8 +274,7 @@ static int spam_init(struct cm_initctx *ic, const void *conf, void **state_r)
 		return -1;
 	st->conf = c;
 	st->rules = load_rules(ic, c);
-	st->dnsbl = spam_dnsbl_new(ic, &c->dnsbl, cm_init_dns(ic), &failed);
-	if (st->rules == NULL || failed || open_bayes(ic, c, st) < 0) {
+	if (st->rules == NULL || open_bayes(ic, c, st) < 0) {
 		spam_free(st);
 		return -1;
 	}
@@ -445,7 +433,7 @@ static void fill_env(const struct cm_msg *m, struct spam_env *env)
 
 static int spam_eom(struct cm_msg *m, void *state, const char **error_r)
 {
-	const struct spam_state *st = state;
+	struct spam_state *st = state;
 	const struct spam_conf *c = st->conf;
 	const unsigned char *msg;
 	struct spam_view v;
@@ -455,6 +443,11 @@ static int spam_eom(struct cm_msg *m, void *state, const char **error_r)
 
 	if (m->outbound && !c->outbound)
 		return 0;
+	if (st->bayes_off != NULL && !atomic_exchange(&st->said_off, true))
+		log_warn(
+		    "spam: the classifier is off: %s (create the directory, writable by UserID, "
+		    "or set BayesStore)",
+		    st->bayes_off);
 	msg = cm_message(m, &len);
 	if (msg == NULL) {
 		*error_r = "the message could not be read back from the spool";
@@ -467,10 +460,6 @@ static int spam_eom(struct cm_msg *m, void *state, const char **error_r)
 		return -1;
 	if (len > c->max_scan && cm_sym(m, "SPAM_PARTIAL", NULL) < 0)
 		return -1;
-	if (st->dnsbl != NULL && spam_dnsbl_collect(st->dnsbl, m) < 0) {
-		*error_r = "out of memory";
-		return -1;
-	}
 	fill_env(m, &env);
 	if (spam_view_build(&v, msg, len, c->max_scan, &env, m->pool) < 0 ||
 	    run_rules(m, st, &v) < 0 || (st->bayes != NULL && run_bayes(m, st, &v, &t) < 0)) {
@@ -479,18 +468,6 @@ static int spam_eom(struct cm_msg *m, void *state, const char **error_r)
 	}
 	if (st->bayes != NULL && c->autolearn)
 		autolearn(m, st, &v, &t);
-	return 0;
-}
-
-/* The blocklist lookups run while the client talks. */
-static int spam_connect(struct cm_msg *m, void *state, const char **error_r)
-{
-	const struct spam_state *st = state;
-
-	if (st->dnsbl != NULL && spam_dnsbl_start(st->dnsbl, m) < 0) {
-		*error_r = "out of memory";
-		return -1;
-	}
 	return 0;
 }
 
@@ -513,5 +490,5 @@ const struct cm_check spam_check = {
     .flags = CM_CHECK_NEEDS_MESSAGE,
     .init = spam_init,
     .free = spam_free,
-    .hooks = {[CM_CONNECT] = spam_connect, [CM_EOM] = spam_eom},
+    .hooks = {[CM_EOM] = spam_eom},
 };

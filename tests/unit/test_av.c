@@ -134,7 +134,11 @@ static void run_msg(const char *ip, const char *extra_header, const char *body, 
 	c->leadspc = true;
 	cb_mail(c, "<sender@example.net>", &mac, &d);
 	cb_rcpt(c, "<rcpt@example.org>", &mac, &d);
+	/* The fields every mail program writes: the spam rules score their absence. */
+	cb_header(c, "Date", " Tue, 4 Jun 2024 09:12:40 +0200");
+	cb_header(c, "Message-ID", " <20240604071240.1@example.net>");
 	cb_header(c, "From", " sender@example.net");
+	cb_header(c, "To", " rcpt@example.org");
 	if (extra_header != NULL)
 		cb_header(c, "X-Virus-Status", extra_header);
 	cb_header(c, "Subject", " test");
