@@ -361,18 +361,20 @@ static int spfc_match_mx(struct spfc_eval *ev, const char *target, const struct 
 	for (i = 0; i < r.n; i++) /* a null MX (RFC 7505) has no addresses */
 		q[i] = strcmp(r.mx[i].exchange, ".") != 0 ? spfc_start(ev, r.mx[i].exchange, at)
 		                                          : NULL;
-	for (i = 0; i < r.n && match == 0; i++) {
+	/* All are waited for, so that their answers are cached for the next
+	 * message; the first match or error in MX order decides. */
+	for (i = 0; i < r.n; i++) {
 		if (strcmp(r.mx[i].exchange, ".") == 0)
 			continue;
 		st = spfc_wait(ev, q[i], &a);
+		if (match != 0)
+			continue;
 		if (st == DNS_OK &&
 		    spfc_result_has(&a, &ev->rq->ip, at == DNS_A ? t->cidr4 : t->cidr6))
 			match = 1;
 		else if (!spfc_is_void(st) && st != DNS_OK)
 			match = spfc_dns_error(ev, r.mx[i].exchange, at, &a);
 	}
-	for (; i < r.n; i++)
-		dns_cancel(q[i]);
 	return match;
 }
 

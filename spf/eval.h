@@ -39,7 +39,7 @@ struct spfc_outcome {
 	unsigned dns_terms;      /* DNS-querying terms evaluated */
 	unsigned void_lookups;
 	unsigned queries; /* DNS queries made (answered from cache or not) */
-	unsigned used;    /* SPFC_USED_* letters expanded (lib: spf/macro.h) */
+	unsigned used;    /* SPFC_USED_* letters expanded (spf/macro.h) */
 };
 
 /* The MAIL FROM identity: the sender's domain, or postmaster@HELO for the null sender. */

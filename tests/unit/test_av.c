@@ -93,7 +93,8 @@ static struct cm_snapshot *load(const char *lines)
 {
 	char text[1024];
 
-	snprintf(text, sizeof(text), "ClamAVDatabaseDirectory %s\n%s", dbdir, lines);
+	/* No DNS in unit tests: the SPF check has its own. */
+	snprintf(text, sizeof(text), "ClamAVDatabaseDirectory %s\nSPF no\n%s", dbdir, lines);
 	return snap_load(cmt_tempfile(text), NULL, 0);
 }
 
