@@ -10,12 +10,14 @@
 #include "snapshot.h"
 
 extern const struct cm_check spf_check;
+extern const struct cm_check dmarc_check;
 extern const struct cm_check av_check;
 extern const struct cm_check spam_check;
 
 /* Order: dkim, spf, dmarc, greylist, av, spam (spam stays last). */
 const struct cm_check *const chain_checks[] = {
     &spf_check,
+    &dmarc_check,
     &av_check,
     &spam_check,
 };
