@@ -69,10 +69,21 @@ struct cm_logfield {
 		size_t n, cap, base;                                                               \
 	}
 
-/* Authentication results shared between checks (DMARC reads SPF and DKIM). */
+/*
+ * Authentication results shared between checks: DMARC reads SPF's and
+ * DKIM's here, never from headers in the message. Strings come from the
+ * message pool.
+ */
 struct cm_auth {
-	const char *spf_result; /* "pass", "fail", ... or NULL if not evaluated */
+	/* Set by the SPF check at MAIL FROM for the MAIL FROM identity (the
+	 * HELO name's for the null sender, RFC 7489 §4.1): "pass", "fail",
+	 * "softfail", "neutral", "none", "temperror", "permerror"; NULL if
+	 * SPF was not evaluated (outbound, SPFWhitelist, SPF no). */
+	const char *spf_result;
 	const char *spf_domain; /* the domain SPF evaluated */
+	/* Set by the DKIM check before DMARC's end-of-message hook runs: the
+	 * d= domains of the signatures that verified (any case, no trailing
+	 * dot), for DMARC's DKIM alignment. */
 	const char **dkim_pass_domains;
 	size_t n_dkim_pass;
 };
