@@ -392,7 +392,7 @@ static const char *dmarcc_suffix(const struct dmarcc_psl *psl, const char *domai
 	return dot != NULL ? dot + 1 : domain;
 }
 
-void dmarcc_psl_org_domain(const struct dmarcc_psl *psl, const char *domain,
+bool dmarcc_psl_org_domain(const struct dmarcc_psl *psl, const char *domain,
                            char out[DMARCC_DOMAIN_MAX + 1])
 {
 	const char *suffix = dmarcc_suffix(psl, domain), *org = domain, *s;
@@ -401,7 +401,6 @@ void dmarcc_psl_org_domain(const struct dmarcc_psl *psl, const char *domain,
 	for (s = domain; s < suffix; s++)
 		if (*s == '.' && s + 1 < suffix)
 			org = s + 1;
-	if (suffix == domain)
-		org = domain; /* the domain is a public suffix itself */
 	snprintf(out, DMARCC_DOMAIN_MAX + 1, "%s", org);
+	return suffix != domain;
 }

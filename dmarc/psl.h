@@ -32,8 +32,12 @@ size_t dmarcc_psl_rules(const struct dmarcc_psl *psl);
  */
 bool dmarcc_domain_normal(const char *in, char out[DMARCC_DOMAIN_MAX + 1]);
 
-/* The Organizational Domain of a normal domain, written to out. */
-void dmarcc_psl_org_domain(const struct dmarcc_psl *psl, const char *domain,
+/*
+ * The Organizational Domain of a normal domain, written to out. Returns
+ * false when the domain is a public suffix itself (out is then the domain:
+ * there is no label to add).
+ */
+bool dmarcc_psl_org_domain(const struct dmarcc_psl *psl, const char *domain,
                            char out[DMARCC_DOMAIN_MAX + 1]);
 
 #endif
