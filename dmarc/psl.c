@@ -134,10 +134,20 @@ static bool dmarcc_label(const unsigned char *s, size_t len, char *out, size_t *
 		}
 		if (n == 64)
 			return false;
-		for (i++; more > 0; more--, i++) {
-			if (i >= len || (s[i] & 0xc0) != 0x80)
+		if (more > 0) {
+			static const uint32_t least[] = {0, 0x80, 0x800, 0x10000};
+			int k = more;
+
+			for (i++; k > 0; k--, i++) {
+				if (i >= len || (s[i] & 0xc0) != 0x80)
+					return false;
+				v = v << 6 | (s[i] & 0x3f);
+			}
+			/* Overlong forms, surrogates and beyond Unicode are not UTF-8. */
+			if (v < least[more] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
 				return false;
-			v = v << 6 | (s[i] & 0x3f);
+		} else {
+			i++;
 		}
 		if (v >= 0x80)
 			ascii = false;
@@ -210,7 +220,7 @@ static bool dmarcc_has(const struct dmarcc_psl *psl, char kind, const char *s, s
 
 static int dmarcc_grow(struct dmarcc_psl *psl)
 {
-	size_t cap = psl->cap ? psl->cap * 2 : 32768, i, j;
+	size_t cap = psl->cap ? psl->cap * 2 : 64, i, j;
 	char **slot = calloc(cap, sizeof(*slot));
 
 	if (slot == NULL)
