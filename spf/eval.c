@@ -687,27 +687,52 @@ static void spfc_run(struct dns *dns, const struct spfc_request *rq, const char 
 	out->used = ev.env.used;
 }
 
+/* Split <sender> into local-part and domain (the domain follows the last '@'). */
+static const char *spfc_split(struct pool *p, const char *mail_from, const char *helo,
+                              bool helo_identity, const char **domain_r)
+{
+	const char *at;
+
+	if (helo_identity || mail_from == NULL || mail_from[0] == '\0') {
+		*domain_r = helo != NULL ? helo : "";
+		return "postmaster";
+	}
+	at = strrchr(mail_from, '@');
+	if (at == NULL) {
+		*domain_r = mail_from;
+		return "postmaster";
+	}
+	*domain_r = at + 1;
+	return at == mail_from ? "postmaster"
+	                       : pool_strndup(p, mail_from, (size_t)(at - mail_from));
+}
+
+const char *spfc_sender(struct pool *p, const char *mail_from, const char *helo, bool helo_identity)
+{
+	const char *domain, *local = spfc_split(p, mail_from, helo, helo_identity, &domain);
+	size_t dl = strlen(domain);
+
+	if (local == NULL)
+		return NULL;
+	if (dl > 0 && domain[dl - 1] == '.')
+		dl--;
+	return pool_printf(p, "%s@%.*s", local, (int)dl, domain);
+}
+
 void spfc_check_mailfrom(struct dns *dns, const struct spfc_request *rq, struct pool *p,
                          struct spfc_outcome *out)
 {
-	const char *s = rq->sender, *at;
+	bool null = rq->sender == NULL || rq->sender[0] == '\0';
+	const char *domain, *local = spfc_split(p, rq->sender, rq->helo, false, &domain);
 
-	if (s == NULL || s[0] == '\0') {
-		spfc_run(dns, rq, "helo", "postmaster", rq->helo != NULL ? rq->helo : "", p, out);
-		return;
-	}
-	/* §4.3: the domain follows the last '@'; no local-part means "postmaster". */
-	at = strrchr(s, '@');
-	if (at == NULL)
-		spfc_run(dns, rq, "mailfrom", "postmaster", s, p, out);
-	else
-		spfc_run(dns, rq, "mailfrom",
-		         at == s ? "postmaster" : pool_strndup(p, s, (size_t)(at - s)), at + 1, p,
-		         out);
+	/* §2.4: for the null sender the MAIL FROM identity is postmaster@HELO. */
+	spfc_run(dns, rq, null ? "helo" : "mailfrom", local, domain, p, out);
 }
 
 void spfc_check_helo(struct dns *dns, const struct spfc_request *rq, struct pool *p,
                      struct spfc_outcome *out)
 {
-	spfc_run(dns, rq, "helo", "postmaster", rq->helo != NULL ? rq->helo : "", p, out);
+	const char *domain, *local = spfc_split(p, rq->sender, rq->helo, true, &domain);
+
+	spfc_run(dns, rq, "helo", local, domain, p, out);
 }

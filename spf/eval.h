@@ -49,6 +49,11 @@ void spfc_check_mailfrom(struct dns *dns, const struct spfc_request *rq, struct 
 void spfc_check_helo(struct dns *dns, const struct spfc_request *rq, struct pool *p,
                      struct spfc_outcome *out);
 
+/* <sender> as check_host() sees it (§4.3): postmaster@HELO for the null
+ * sender or the HELO identity, "postmaster" for a missing local-part. */
+const char *spfc_sender(struct pool *p, const char *mail_from, const char *helo,
+                        bool helo_identity);
+
 /*
  * Is s a domain check_host() may evaluate (§4.3): labels of 1 to 63 bytes,
  * at most 253 bytes (a trailing dot aside), at least two labels, no

@@ -143,8 +143,8 @@ static void spfc_free(void *state)
 	spfc_cache_free(&st->cache);
 }
 
-/* Evaluate one identity, or take its result from the cache. */
-static void spfc_evaluate(struct cm_msg *m, struct spfc_state *st, bool helo_identity,
+/* Evaluate one identity, or take its result from the cache (returns true then). */
+static bool spfc_evaluate(struct cm_msg *m, struct spfc_state *st, bool helo_identity,
                           struct spfc_outcome *out)
 {
 	const struct spfc_conf *c = st->conf;
@@ -165,9 +165,12 @@ static void spfc_evaluate(struct cm_msg *m, struct spfc_state *st, bool helo_ide
 	if (st->cache != NULL &&
 	    spfc_cache_get(st->cache, &m->client_ip, helo_identity ? "helo" : "mailfrom", domain,
 	                   m->mail_from, m->helo, m->pool, out)) {
-		if (helo_identity || m->mail_from == NULL || m->mail_from[0] == '\0')
-			out->identity = "helo";
-		return;
+		/* The cached outcome was for another sender of that domain. */
+		out->identity = helo_identity || m->mail_from == NULL || m->mail_from[0] == '\0'
+		                    ? "helo"
+		                    : "mailfrom";
+		out->sender = spfc_sender(m->pool, m->mail_from, m->helo, helo_identity);
+		return true;
 	}
 	if (helo_identity)
 		spfc_check_helo(st->dns, &rq, m->pool, out);
@@ -175,6 +178,7 @@ static void spfc_evaluate(struct cm_msg *m, struct spfc_state *st, bool helo_ide
 		spfc_check_mailfrom(st->dns, &rq, m->pool, out);
 	if (st->cache != NULL)
 		spfc_cache_put(st->cache, &m->client_ip, m->mail_from, m->helo, out);
+	return false;
 }
 
 /* The HELO identity, once per HELO name on a connection. */
@@ -280,6 +284,7 @@ static int spfc_mail(struct cm_msg *m, void *state, const char **error_r)
 	struct spfc_outcome mf;
 	struct spfc_header_info hi = {st->receiver, m->client_addr, m->mail_from, m->helo};
 	const char *received, *ar_domain;
+	bool cached;
 
 	if (m->outbound)
 		return 0;
@@ -288,7 +293,7 @@ static int spfc_mail(struct cm_msg *m, void *state, const char **error_r)
 		          m->client_addr);
 		return cm_logfield(m, "spf", "skipped");
 	}
-	spfc_evaluate(m, st, false, &mf);
+	cached = spfc_evaluate(m, st, false, &mf);
 	decides = &mf;
 	/* For the null sender the MAIL FROM identity is the HELO one already. */
 	if (c->helo && !null_sender && m->helo != NULL && spfc_domain_ok(m->helo)) {
@@ -299,10 +304,10 @@ static int spfc_mail(struct cm_msg *m, void *state, const char **error_r)
 		if (helo->result == SPFC_FAIL)
 			decides = helo;
 	}
-	log_debug("spf", "%s: %s %s for %s from %s: %s (%s)%s%s", m->session_id, mf.identity,
+	log_debug("spf", "%s: %s %s for %s from %s: %s (%s)%s%s%s", m->session_id, mf.identity,
 	          spfc_result_name(mf.result), mf.sender, m->client_addr,
 	          mf.mechanism != NULL ? mf.mechanism : "-", mf.problem != NULL ? mf.problem : "",
-	          helo != NULL ? "; helo " : "",
+	          cached ? " (cached)" : "", helo != NULL ? "; helo " : "",
 	          helo != NULL ? spfc_result_name(helo->result) : "");
 	/* DMARC reads the MAIL FROM identity (RFC 7489 §4.1), whatever HELO says. */
 	m->auth.spf_result = spfc_result_name(mf.result);
