@@ -8,7 +8,8 @@
  *   tool_spfq ... -b             lines "IP<TAB>SENDER<TAB>HELO"; "reset" empties caches
  *   tool_spfq ... -B N IP SENDER HELO   N evaluations with warm caches
  *
- * Output per query: result<TAB>explanation<TAB>mechanism<TAB>problem.
+ * Output per query: result<TAB>explanation<TAB>mechanism<TAB>problem<TAB>
+ * voids=N terms=N used=N (void lookups, DNS terms, spf/macro.h's SPFC_USED_*).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +40,8 @@ static int run_one(struct dns *dns, struct opts *o, const char *ip, const char *
 	struct spfc_outcome out;
 
 	if (ip_parse(ip, &o->rq.ip) < 0) {
-		printf("permerror\t\t\tbad client address %s\n", ip);
+		printf("permerror\t\t\tbad client address %s\t\n", ip);
+		fflush(stdout);
 		pool_destroy(&p);
 		return 0;
 	}
@@ -53,7 +55,7 @@ static int run_one(struct dns *dns, struct opts *o, const char *ip, const char *
 	field(out.mechanism);
 	putchar('\t');
 	field(out.problem);
-	putchar('\n');
+	printf("\tvoids=%u terms=%u used=%u\n", out.void_lookups, out.dns_terms, out.used);
 	fflush(stdout);
 	pool_destroy(&p);
 	return 0;
