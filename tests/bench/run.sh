@@ -3,7 +3,8 @@
 # socket kind) and, side by side on the same messages, against OpenDKIM in
 # signing mode and clamav-milter + clamd (Debian's packages, installed by
 # `make deps-bench`). Also shows what libmilter's missing TCP_NODELAY would
-# cost chainmilter, and DNS lookups/s through lib/dns.c (tests/bench/dns.sh).
+# cost chainmilter, DNS lookups/s through lib/dns.c (tests/bench/dns.sh), and
+# SPF and DMARC with warm caches (tests/bench/spf.sh).
 # Figures, not pass/fail: run it on an idle machine.
 set -u
 cd "$(dirname "$0")/../.."
@@ -22,8 +23,10 @@ bench() { "$root/build/milterbench" -c "$C" -n "$N" "$@" "$MSG"; }
 echo "== machine: $(nproc) cores, $(uname -r); message: $(wc -c <"$MSG") bytes; $C sessions at a time"
 
 # chainmilter, antivirus off: inbound mail gets the X-Spam headers added.
+# SPF and DMARC ask DNS: tests/bench/spf.sh measures them against the test
+# nsd; here they are off, so nothing asks this machine's resolver.
 p=$(port)
-printf 'Socket inet:%s@127.0.0.1\nSyslog no\nClamAV no\n' "$p" >"$dir/cm.conf"
+printf 'Socket inet:%s@127.0.0.1\nSyslog no\nClamAV no\nSPF no\nDMARC no\n' "$p" >"$dir/cm.conf"
 "$root/build/chainmilter" -f -c "$dir/cm.conf" 2>"$dir/cm.log" &
 pid=$!
 pids="$pids $pid"
@@ -38,7 +41,7 @@ kill "$pid"
 # filter has unless it sets the option.
 cc -shared -fPIC -O2 -D_GNU_SOURCE -o "$dir/no_nodelay.so" tests/bench/no_nodelay.c -ldl
 p=$(port)
-printf 'Socket inet:%s@127.0.0.1\nSyslog no\nClamAV no\n' "$p" >"$dir/cm2.conf"
+printf 'Socket inet:%s@127.0.0.1\nSyslog no\nClamAV no\nSPF no\nDMARC no\n' "$p" >"$dir/cm2.conf"
 LD_PRELOAD=$dir/no_nodelay.so "$root/build/chainmilter" -f -c "$dir/cm2.conf" 2>/dev/null &
 pid=$!
 pids="$pids $pid"
@@ -110,8 +113,8 @@ avbench() { # LABEL SOCKET PID FILE N
 }
 
 p=$(port)
-printf 'Socket inet:%s@127.0.0.1\nSyslog no\nClamAVDatabaseDirectory %s\n' "$p" "$db" \
-	>"$dir/cmav.conf"
+printf 'Socket inet:%s@127.0.0.1\nSyslog no\nSPF no\nDMARC no\nClamAVDatabaseDirectory %s\n' \
+	"$p" "$db" >"$dir/cmav.conf"
 "$root/build/chainmilter" -f -c "$dir/cmav.conf" 2>"$dir/cmav.log" &
 pid=$!
 pids="$pids $pid"
@@ -166,3 +169,6 @@ fi
 
 # The DNS resolver every check shares.
 sh tests/bench/dns.sh
+
+# SPF and DMARC with the DNS cache warm.
+sh tests/bench/spf.sh
