@@ -129,8 +129,7 @@ check "no From: dmarc=permerror (no From header field)" \
 	ar nofrom 'dmarc=permerror (no From header field)'
 
 # 7. DMARC pass through an aligned DKIM signature alone (SPF fails for
-# example.net). Runs once a DKIM verifier fills m->auth (the DKIM check,
-# issue 3): until then there is no dkim= clause and it is skipped.
+# example.net): the DKIM check's passing d= reaches DMARC as data.
 msg dkim "<author@example.org>"
 $PY - "$W/dkim.eml" "$TB_ROOT/tests/fixtures/dkim/dmarctest.key" "$DNS_PORT" <<'PYEOF' >"$W/dkim.py.out" 2>&1
 import subprocess, sys
@@ -149,12 +148,10 @@ print("verified" if dkim.verify(sig + msg, dnsfunc=txt) else "not verified")
 PYEOF
 check "the test signature verifies with dkimpy against the test zone" grep -q '^verified' "$W/dkim.py.out"
 send dkim bounce@example.net
-if grep -q '^Authentication-Results: mx.test.example;.*dkim=' "$W/dkim.h" 2>/dev/null; then
-	check "aligned DKIM only (SPF fails): dmarc=pass (p=reject dis=none) header.from=example.org" \
-		ar dkim 'dmarc=pass (p=reject dis=none) header.from=example.org'
-else
-	ok "aligned DKIM only # SKIP no DKIM verifier in this build (issue 3 fills m->auth)"
-fi
+check "aligned DKIM only (SPF fails): dkim=pass header.d=example.org" \
+	ar dkim 'dkim=pass (2048-bit key) header.d=example.org'
+check "aligned DKIM only (SPF fails): dmarc=pass (p=reject dis=none) header.from=example.org" \
+	ar dkim 'dmarc=pass (p=reject dis=none) header.from=example.org'
 
 # 8. DMARCRejectFailures yes: p=reject failures refused at end of DATA.
 reconfigure "DMARCRejectFailures yes" || fail "reload with DMARCRejectFailures yes"

@@ -30,7 +30,7 @@ check "GTUBE X-Spam-Level has 50 stars" grep -qx 'X-Spam-Level: \*\{50\}' "$h"
 qid=$(tb_maillog | sed -n 's/.*postfix\/smtpd\[[0-9]*\]: \([0-9A-F]*\): client=mail.example.net.*/\1/p' | head -1)
 check "Postfix logged a queue id for it" test -n "$qid"
 check "summary log line: queue id, Passed SPAM, client, envelope, score, tests, size, time" \
-	grep -q "$qid: Passed SPAM, ip=192.0.2.1 <sender@example.net> -> <rcpt@example.org>, dir=in av=clean score=1000.0/5.0 tests=\[GTUBE=1000\] size=[0-9]* time=[0-9]*ms" "$LOG"
+	grep -q "$qid: Passed SPAM, ip=192.0.2.1 <sender@example.net> -> <rcpt@example.org>, dir=in dkim=none av=clean score=1000.0/5.0 tests=\[DKIM_NONE=0,GTUBE=1000\] size=[0-9]* time=[0-9]*ms" "$LOG"
 
 # 2. A clean message: X-Spam-Status: No.
 tb_smtp --xclient 192.0.2.1 --file "$F/clean.eml" >/dev/null
