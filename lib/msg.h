@@ -60,6 +60,7 @@ struct cm_hdr_edit {
 
 struct cm_logfield {
 	const char *name, *value;
+	size_t check; /* the check that set it: the summary lists fields in chain order */
 };
 
 /* A growing array that remembers how much of it belongs to the connection. */

@@ -78,7 +78,7 @@ send pass sender@example.org
 check "SPF-aligned: dmarc=pass (p=reject dis=none) header.from=example.org" \
 	ar pass 'dmarc=pass (p=reject dis=none) header.from=example.org'
 check "SPF-aligned: DMARC_PASS, and dmarc=pass in the log line" \
-	sh -c "grep -q '^X-Spam-Status: .*DMARC_PASS' '$W/pass.h' && grep -q 'sender@example.org> -> <rcpt@example.org>, dir=in spf=pass dmarc=pass ' '$LOG'"
+	sh -c "grep -q '^X-Spam-Status: .*DMARC_PASS' '$W/pass.h' && grep -q 'sender@example.org> -> <rcpt@example.org>, dir=in dkim=none spf=pass dmarc=pass ' '$LOG'"
 
 # 2. A subdomain author: the Organizational Domain's policy, relaxed alignment.
 msg sub "<news@sub.example.org>"
@@ -160,7 +160,7 @@ send fail sender@example.net
 check "DMARCRejectFailures yes: 550 5.7.1 at end of DATA" \
 	grep -q '^DATA 550 5.7.1 Message rejected: it fails the DMARC policy of example.net' "$W/fail.out"
 check "logged as Blocked DMARC (example.net) with dmarc=fail" \
-	grep -q 'Blocked DMARC (example.net), ip=192.0.2.1 <sender@example.net> -> <rcpt@example.org>, dir=in spf=fail dmarc=fail' "$LOG"
+	grep -q 'Blocked DMARC (example.net), ip=192.0.2.1 <sender@example.net> -> <rcpt@example.org>, dir=in dkim=none spf=fail dmarc=fail' "$LOG"
 check "nothing reached the sink" test "$(tb_sink_count)" -eq "$before"
 send none someone@example.com
 check "DMARCRejectFailures yes: p=none failures are still delivered" grep -q '^DATA 250' "$W/none.out"

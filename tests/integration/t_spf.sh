@@ -70,7 +70,7 @@ check "pass: Received-SPF names the result, sender, client and mechanism (RFC 72
 check "pass: SPF_PASS scored, and the HELO name's own record too (SPF_HELO_PASS)" \
 	grep -q '^X-Spam-Status: .*tests=.*SPF_HELO_PASS,.*SPF_PASS' "$W/pass.h"
 check "pass: the log line says spf=pass" \
-	grep -q 'Passed CLEAN, ip=192.0.2.1 <sender@example.org> -> <rcpt@example.org>, dir=in spf=pass ' "$LOG"
+	grep -q 'Passed CLEAN, ip=192.0.2.1 <sender@example.org> -> <rcpt@example.org>, dir=in dkim=none spf=pass ' "$LOG"
 
 # 2. -all: fail, scored only by default (forwarding breaks SPF).
 send fail mail.example.net sender@example.net
@@ -136,7 +136,7 @@ send white mail.example.net sender@example.net
 check "whitelisted client: delivered without Received-SPF" \
 	sh -c "grep -q '^DATA 250' '$W/white' && ! grep -q '^Received-SPF' '$W/white.h'"
 check "whitelisted client: logged spf=skipped" \
-	grep -q 'Passed [A-Z]*, ip=192.0.2.1 <sender@example.net> .*dir=in spf=skipped' "$LOG"
+	grep -q 'Passed [A-Z]*, ip=192.0.2.1 <sender@example.net> .*dir=in dkim=none spf=skipped' "$LOG"
 
 # 11. SPFFailAction reject: 550 5.7.23 at MAIL FROM, with the explanation.
 reconfigure "SPFFailAction reject" || fail "reload with SPFFailAction reject"
