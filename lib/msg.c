@@ -184,6 +184,7 @@ int cm_logfield(struct cm_msg *m, const char *name, const char *value)
 		return -1;
 	f->name = dup(m, name);
 	f->value = dup(m, value);
+	f->check = m->current_check;
 	return m->failed ? -1 : 0;
 }
 

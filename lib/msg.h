@@ -61,6 +61,7 @@ struct cm_hdr_edit {
 
 struct cm_logfield {
 	const char *name, *value;
+	size_t check; /* the check that set it: the summary lists fields in chain order */
 };
 
 /* A growing array that remembers how much of it belongs to the connection. */
@@ -70,10 +71,38 @@ struct cm_logfield {
 		size_t n, cap, base;                                                               \
 	}
 
-/* Authentication results shared between checks (DMARC reads SPF and DKIM). */
+/* One DKIM signature of an inbound message, as verified. */
+struct cm_dkim_sig {
+	const char *result;    /* RFC 8601: pass, fail, neutral, policy, temperror, permerror */
+	const char *domain;    /* d= (NULL if the signature had none) */
+	const char *selector;  /* s= */
+	const char *algorithm; /* a=: rsa-sha256, ed25519-sha256, ... */
+	const char *identity;  /* i=, or "@" d= */
+	unsigned key_bits;     /* 0 if unknown */
+	bool testing;          /* key t=y: count it as unsigned (RFC 6376 §3.6.1) */
+};
+
+/*
+ * Authentication results shared between checks: DMARC reads SPF's and
+ * DKIM's here, never from headers in the message. Strings come from the
+ * message pool.
+ */
 struct cm_auth {
-	const char *spf_result; /* "pass", "fail", ... or NULL if not evaluated */
+	/* Set by the SPF check at MAIL FROM for the MAIL FROM identity (the
+	 * HELO name's for the null sender, RFC 7489 §4.1): "pass", "fail",
+	 * "softfail", "neutral", "none", "temperror", "permerror"; NULL if
+	 * SPF was not evaluated (outbound, SPFWhitelist, SPF no). */
+	const char *spf_result;
 	const char *spf_domain; /* the domain SPF evaluated */
+	/* Set by the DKIM check before DMARC's end-of-message hook runs: the
+	 * message's result ("pass", "fail", "none", "temperror", "permerror",
+	 * ...; NULL if not verified: outbound, or DKIM off), every signature
+	 * verified (header order, at most MaximumSignaturesToVerify), and the
+	 * distinct d= of those that passed (any case, no trailing dot), test-mode
+	 * keys left out, for DMARC's DKIM alignment. */
+	const char *dkim_result;
+	const struct cm_dkim_sig *dkim_sigs;
+	size_t n_dkim_sigs;
 	const char **dkim_pass_domains;
 	size_t n_dkim_pass;
 };

@@ -6,6 +6,7 @@
 #include "store_impl.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -486,9 +487,21 @@ static void *sweeper_main(void *arg)
 	return NULL;
 }
 
+/*
+ * The sweeper blocks every signal: a store opened before the daemon's
+ * signal thread set up (a check's init) must not become the thread that
+ * SIGTERM or SIGHUP is delivered to, which would kill the process.
+ */
 static int sweeper_spawn(struct store *s)
 {
-	return pthread_create(&s->sweep_thread, NULL, sweeper_main, s);
+	sigset_t all, old;
+	int r;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&s->sweep_thread, NULL, sweeper_main, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
 }
 
 int store_sweeper_start(struct store *s, long interval, const char **error_r)

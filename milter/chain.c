@@ -9,12 +9,20 @@
 #include "../lib/log.h"
 #include "snapshot.h"
 
+extern const struct cm_check dkim_check;
+extern const struct cm_check spf_check;
+extern const struct cm_check dmarc_check;
+extern const struct cm_check greylist_check;
 extern const struct cm_check av_check;
 extern const struct cm_check spam_dnsbl_check;
 extern const struct cm_check spam_check;
 
 /* Order: dkim, spf, dmarc, greylist, av, dnsbl, spam (spam stays last). */
 const struct cm_check *const chain_checks[] = {
+    &dkim_check,
+    &spf_check,
+    &dmarc_check,
+    &greylist_check,
     &av_check,
     &spam_dnsbl_check,
     &spam_check,

@@ -158,6 +158,7 @@ static int run(struct mctx *c, const char *msg, size_t len, const char *helo, co
 	}
 	if (c->m.n_rcpts == 0) {
 		printf("verdict: every recipient refused\naction: reject\n");
+		cb_abort(c); /* as an MTA ends the transaction: no DATA follows */
 		return 1;
 	}
 	body = rfc5322_headers(msg, len, feed_field, c);
@@ -252,6 +253,8 @@ int offline_check(int argc, char **argv)
 	mlog_open(false, true, 0);
 	snap_install(snap);
 	c = cb_session();
+	if (c != NULL)
+		c->leadspc = true; /* rfc5322_headers() keeps the space after the colon */
 	r = c != NULL ? run(c, buf_str(&msg), msg.len, helo, from, rcpts, n_rcpts, &om,
 	                    ip != NULL ? (struct sockaddr *)&ss : NULL)
 	              : 2;

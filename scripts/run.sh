@@ -6,7 +6,9 @@
 # would call everything clean). On a machine where freshclam has not filled
 # the database directory (no internet, a fresh install), this writes the
 # EICAR test signature into ./run/clamav, points the daemon at it with -o,
-# and says so: the EICAR test works, nothing else is detected.
+# and says so: the EICAR test works, nothing else is detected. Likewise the
+# greylist store: without /var/lib/chainmilter (the admin makes it) it
+# lives in ./run/greylist.lmdb.
 set -eu
 bin=$1 conf=$2
 set --
@@ -42,6 +44,21 @@ if [ "$av" = yes ] && ! has_signatures "$db"; then
 	echo "chainmilter:   (it fills $db), then make run again."
 	set -- -o "ClamAVDatabaseDirectory=$run"
 fi
+grey=$(setting Greylist)
+store=$(setting GreylistStore)
+case $store in
+lmdb:*)
+	file=${store#lmdb:}
+	file=${file%%\?*}
+	if [ "$grey" = yes ] && [ ! -d "$(dirname "$file")" ]; then
+		mkdir -p run
+		store="lmdb:$(pwd)/run/greylist.lmdb"
+		echo "chainmilter: $(dirname "$file") does not exist (make it, owned by UserID: README);"
+		echo "chainmilter: greylisting with the store $store instead"
+		set -- "$@" -o "GreylistStore=$store"
+	fi
+	;;
+esac
 echo "chainmilter: starting $bin -f -c $conf $* (Ctrl-C stops it)"
 echo "chainmilter: point Postfix at it with: smtpd_milters = inet:localhost:54321"
 exec "$bin" -f -c "$conf" "$@"

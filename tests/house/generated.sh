@@ -14,15 +14,18 @@ else
 	echo "not ok - README settings section matches the settings table (make readme-settings)"
 fi
 # No freshclam here: a one-signature database stands in for /var/lib/clamav
-# (without any, the daemon rightly refuses; t_cli.sh tests that).
+# (without any, the daemon rightly refuses; t_cli.sh tests that), and a
+# greylist file in a temporary directory for /var/lib/chainmilter (made by
+# the admin).
 db=$(mktemp -d /tmp/cmhouse.XXXXXX)
 printf 'House-Test-Signature:0:*:686f7573652d74657374\n' >"$db/house.ndb"
 if build/chainmilter -n -c etc/chainmilter.conf -o "ClamAVDatabaseDirectory=$db" \
-	>/dev/null 2>&1; then
-	echo "ok - the sample config passes chainmilter -n as it stands (signatures given by -o)"
+	-o "GreylistStore=lmdb:$db/greylist.lmdb" >/dev/null 2>&1; then
+	echo "ok - the sample config passes chainmilter -n as it stands (signatures, store given by -o)"
 else
-	echo "not ok - the sample config passes chainmilter -n as it stands (signatures given by -o)"
-	build/chainmilter -n -c etc/chainmilter.conf -o "ClamAVDatabaseDirectory=$db" 2>&1 |
+	echo "not ok - the sample config passes chainmilter -n as it stands (signatures, store given by -o)"
+	build/chainmilter -n -c etc/chainmilter.conf -o "ClamAVDatabaseDirectory=$db" \
+		-o "GreylistStore=lmdb:$db/greylist.lmdb" 2>&1 |
 		sed 's/^/# /'
 fi
 rm -rf "$db"

@@ -12,6 +12,9 @@ SAMPLE=$TB_ROOT/etc/chainmilter.conf
 # none; elsewhere the test bed's signatures stand in (-o).
 tb_clamav_db "$TB_DIR/clamav"
 AVDB="ClamAVDatabaseDirectory=$TB_DIR/clamav"
+# Its greylist store's directory, /var/lib/chainmilter, is made by the admin
+# (README); here a file in the test's directory stands in.
+GS="GreylistStore=lmdb:$TB_DIR/greylist.lmdb"
 "$CM_BIN" -n -c "$SAMPLE" >"$TB_DIR/out" 2>&1
 rc=$?
 if ls /var/lib/clamav/*.cvd /var/lib/clamav/*.cld >/dev/null 2>&1; then
@@ -24,8 +27,8 @@ else
 	check "and the daemon refuses to start on it (exit 1)" \
 		sh -c "[ $? -eq 1 ] && grep -q 'holds no virus signatures' '$TB_DIR/out'"
 fi
-"$CM_BIN" -n -c "$SAMPLE" -o "$AVDB" >"$TB_DIR/out" 2>&1
-check "-n on the sample config with -o $AVDB exits 0 and says OK" grep -q ": OK$" "$TB_DIR/out"
+"$CM_BIN" -n -c "$SAMPLE" -o "$AVDB" -o "$GS" >"$TB_DIR/out" 2>&1
+check "-n on the sample config with -o $AVDB -o $GS exits 0 and says OK" grep -q ": OK$" "$TB_DIR/out"
 check "it says how many signatures it loaded" \
 	grep -q "av: 3 virus signatures loaded from $TB_DIR/clamav (libclamav [0-9.]*)" "$TB_DIR/out"
 "$CM_BIN" -n -c "$SAMPLE" -o ClamAV >"$TB_DIR/out" 2>&1
@@ -38,7 +41,7 @@ check "-o values are checked like the file's and attributed to -o" \
 # The sample config starts a working daemon as it stands (only the port and
 # the signatures moved).
 p=$(tb_port)
-"$CM_BIN" -f -c "$SAMPLE" -p "inet:$p@127.0.0.1" -o "$AVDB" >"$TB_DIR/sample.log" 2>&1 &
+"$CM_BIN" -f -c "$SAMPLE" -p "inet:$p@127.0.0.1" -o "$AVDB" -o "$GS" >"$TB_DIR/sample.log" 2>&1 &
 spid=$!
 TB_PIDS="$TB_PIDS $spid"
 check "the sample config starts the daemon and it listens" tb_wait_port "$p" 15
@@ -48,7 +51,8 @@ check "and it stops on SIGTERM" tb_wait_exit "$spid" 20
 
 # make run (scripts/run.sh) on the sample config: without freshclam's
 # signatures it writes the EICAR test signature into ./run/clamav, points
-# the daemon at it and says so, and EICAR is refused.
+# the daemon at it and says so, and EICAR is refused. Without
+# /var/lib/chainmilter it keeps the greylist store in ./run and says so.
 if ! ls /var/lib/clamav/*.cvd /var/lib/clamav/*.cld >/dev/null 2>&1; then
 	p=$(tb_port)
 	{
@@ -64,14 +68,25 @@ if ! ls /var/lib/clamav/*.cvd /var/lib/clamav/*.cld >/dev/null 2>&1; then
 	check "make run: says it scans with the EICAR test signature in ./run/clamav" \
 		grep -q "scanning with the EICAR test signature in $TB_DIR/mr/run/clamav instead" \
 		"$TB_DIR/run.log"
+	if [ ! -d /var/lib/chainmilter ]; then
+		check "make run: says it keeps the greylist store in ./run" \
+			grep -q "greylisting with the store lmdb:$TB_DIR/mr/run/greylist.lmdb instead" \
+			"$TB_DIR/run.log"
+	fi
 	{
 		printf 'From: <a@example.net>\r\nSubject: eicar\r\n\r\n'
 		tb_eicar
 		printf '\r\n'
 	} >"$TB_DIR/eicar.eml"
-	"$TB_ROOT/build/milterbench" -s "inet:$p@127.0.0.1" -n 1 -i 192.0.2.1 "$TB_DIR/eicar.eml" \
+	# From an internal client: an outside one would be greylisted first.
+	"$TB_ROOT/build/milterbench" -s "inet:$p@127.0.0.1" -n 1 -i 127.0.0.1 "$TB_DIR/eicar.eml" \
 		>"$TB_DIR/out" 2>&1
 	check "make run: EICAR is refused out of the box" grep -q 'results replycode=1,' "$TB_DIR/out"
+	"$TB_ROOT/build/milterbench" -s "inet:$p@127.0.0.1" -n 1 -i 192.0.2.1 "$TB_DIR/eicar.eml" \
+		>"$TB_DIR/out" 2>&1
+	check "make run: an outside client is greylisted out of the box (451 at RCPT)" \
+		sh -c "grep -q 'results replycode=1,' '$TB_DIR/out' &&
+		       grep -q 'Greylisted, ip=192.0.2.1 ' '$TB_DIR/run.log'"
 	check "make run: logged as Blocked INFECTED (Eicar-Test-Signature...)" \
 		grep -q 'Blocked INFECTED (Eicar-Test-Signature' "$TB_DIR/run.log"
 	kill -TERM "$rpid"
@@ -86,6 +101,7 @@ SpamTag2Level lots
 SpamScorng yes
 SpamKillLevel 12
 ClamAV no
+Greylist no
 EOF
 "$CM_BIN" -n -c "$bad" >"$TB_DIR/out" 2>&1
 rc=$?
@@ -106,7 +122,7 @@ check "the daemon refuses to start on a broken config (exit 1, says so)" \
 check "a missing config file is named" \
 	grep -q '/nonexistent/chainmilter.conf: cannot open config file: No such file or directory' "$TB_DIR/out"
 
-"$CM_BIN" -d -c "$SAMPLE" -o "$AVDB" >"$TB_DIR/out" 2>&1
+"$CM_BIN" -d -c "$SAMPLE" -o "$AVDB" -o "$GS" >"$TB_DIR/out" 2>&1
 check "-d prints every setting with its effective value" \
 	sh -c "grep -q '^Socket  *inet:54321@localhost    # default$' '$TB_DIR/out' &&
 	       grep -q '^SpamTag2Level  *5.0    # default$' '$TB_DIR/out'"
@@ -118,7 +134,7 @@ printf 'SpamKillLevel 20\n' >"$TB_DIR/kill.conf"
 "$CM_BIN" -d -c "$TB_DIR/kill.conf" >"$TB_DIR/out" 2>&1
 check "-d says where a value was set" grep -q "^SpamKillLevel  *20.0    # $TB_DIR/kill.conf:1$" "$TB_DIR/out"
 
-"$CM_BIN" -n -c "$SAMPLE" -p inet:0@localhost >"$TB_DIR/out" 2>&1
+"$CM_BIN" -n -c "$SAMPLE" -p inet:0@localhost -o "$GS" >"$TB_DIR/out" 2>&1
 check "-p with a bad socket is refused and attributed to -p" \
 	grep -q '^-p: Socket: "inet:0@localhost": expected a port number' "$TB_DIR/out"
 
@@ -131,8 +147,9 @@ check "an unreadable ScoresFile is a config error" \
 check "a malformed Score line is a config error" \
 	grep -q "$TB_DIR/u.conf:3: Score: \"GTUBE lots\": expected SYMBOL SCORE" "$TB_DIR/out"
 
-# chainmilter check: the offline verdict.
-"$CM_BIN" check -c "$SAMPLE" -o "$AVDB" -i 192.0.2.1 -f sender@example.net -r rcpt@example.org \
+# chainmilter check: the offline verdict (greylisting has its own tests).
+NOGREY=Greylist=no
+"$CM_BIN" check -c "$SAMPLE" -o "$AVDB" -o "$NOGREY" -i 192.0.2.1 -f sender@example.net -r rcpt@example.org \
 	"$F/gtube.eml" >"$TB_DIR/out" 2>"$TB_DIR/err"
 rc=$?
 check "check: GTUBE is Passed SPAM with exit 0 (delivered)" \
@@ -142,11 +159,11 @@ check "check: prints the X-Spam-Status header that would be added" \
 check "check: prints the log line" \
 	grep -q 'Passed SPAM, ip=192.0.2.1 <sender@example.net> -> <rcpt@example.org>' "$TB_DIR/err"
 printf 'SpamDestiny reject\n' >"$TB_DIR/reject.conf"
-"$CM_BIN" check -c "$TB_DIR/reject.conf" -o "$AVDB" -i 192.0.2.1 <"$F/gtube.eml" >"$TB_DIR/out" 2>&1
+"$CM_BIN" check -c "$TB_DIR/reject.conf" -o "$AVDB" -o "$NOGREY" -i 192.0.2.1 <"$F/gtube.eml" >"$TB_DIR/out" 2>&1
 rc=$?
 check "check: with SpamDestiny reject it prints the 554 reply and exits 1" \
 	sh -c "[ $rc -eq 1 ] && grep -qx 'reply: 554 5.7.1 Message rejected as spam' '$TB_DIR/out'"
-"$CM_BIN" check -c "$SAMPLE" -o "$AVDB" -i 192.0.2.1 <"$F/clean.eml" >"$TB_DIR/out" 2>&1
+"$CM_BIN" check -c "$SAMPLE" -o "$AVDB" -o "$NOGREY" -i 192.0.2.1 <"$F/clean.eml" >"$TB_DIR/out" 2>&1
 check "check: a clean message is Passed CLEAN" grep -qx 'verdict: Passed CLEAN' "$TB_DIR/out"
 "$CM_BIN" no-such-command >"$TB_DIR/out" 2>&1
 check "an unknown subcommand exits 2 and lists the commands" \
@@ -162,7 +179,7 @@ check "UserID nobody: the daemon runs as nobody after binding" test "$uid" = "$(
 check "PidFile holds the daemon's pid" test "$(cat "$TB_DIR/chainmilter.pid")" = "$MILTER_PID_user"
 
 # A busy port: a second daemon on it refuses to start, clearly.
-"$CM_BIN" -f -c "$MILTER_CONF_user" -o "$AVDB" >"$TB_DIR/out" 2>&1
+"$CM_BIN" -f -c "$MILTER_CONF_user" -o "$AVDB" -o "$NOGREY" >"$TB_DIR/out" 2>&1
 rc=$?
 check "a second daemon on a busy port exits 1 naming the socket" \
 	sh -c "[ $rc -eq 1 ] && grep -q 'cannot listen on inet:$MILTER_PORT_user@127.0.0.1' '$TB_DIR/out'"

@@ -183,7 +183,7 @@ printf 'Nameservers 192.0.2.53, ns1.example.net\n' >"$TB_DIR/bad.conf"
 "$CM_BIN" -n -c "$TB_DIR/bad.conf" >"$OUT" 2>&1
 check "chainmilter -n: Nameservers error names the file, line and value" \
 	grep -q "bad.conf:1: Nameservers: \"ns1.example.net\": expected an IP address" "$OUT"
-printf 'ClamAV no\nNameservers 192.0.2.53, 127.0.0.1@%s\nDNSTimeout 3\n' "$DNS_PORT" >"$TB_DIR/good.conf"
+printf 'ClamAV no\nGreylist no\nNameservers 192.0.2.53, 127.0.0.1@%s\nDNSTimeout 3\n' "$DNS_PORT" >"$TB_DIR/good.conf"
 check "chainmilter -n accepts a list of nameservers and a DNSTimeout" \
 	"$CM_BIN" -n -c "$TB_DIR/good.conf"
 

@@ -5,7 +5,9 @@ Prints one line per stage ("MAIL 250 2.1.0 Ok", "RCPT <b@x> 451 4.7.1 ...",
 "DATA 554 5.7.1 ...") so tests can grep for what an SMTP client would see.
 --xclient ADDR makes Postfix treat the session as coming from ADDR (Postfix
 must list us in smtpd_authorized_xclient_hosts); that is how tests send
-"inbound" mail from loopback.
+"inbound" mail from loopback. --xclient-login USER adds LOGIN=USER: Postfix
+then treats the session as authenticated by SMTP AUTH as USER (and tells
+milters in {auth_authen}).
 """
 import argparse
 import smtplib
@@ -25,6 +27,9 @@ def main():
     ap.add_argument("--helo", default="client.example.net")
     ap.add_argument("--xclient", help="client address to claim via XCLIENT")
     ap.add_argument("--xclient-name", default="mail.example.net")
+    ap.add_argument("--xclient-login",
+                    help="SASL login name to claim via XCLIENT (Postfix then passes "
+                         "{auth_authen} to milters, as after SMTP AUTH)")
     ap.add_argument("--login", help="user:password for SMTP AUTH PLAIN")
     ap.add_argument("--from", dest="sender", default="sender@example.net")
     ap.add_argument("--to", action="append", default=[])
@@ -44,8 +49,10 @@ def main():
     code, msg = s.ehlo(a.helo)
     print("EHLO", code)
     if a.xclient:
-        code, msg = s.docmd("XCLIENT", "ADDR=%s NAME=%s HELO=%s"
-                            % (a.xclient, a.xclient_name, a.helo))
+        attrs = "ADDR=%s NAME=%s HELO=%s" % (a.xclient, a.xclient_name, a.helo)
+        if a.xclient_login:
+            attrs += " LOGIN=%s" % a.xclient_login
+        code, msg = s.docmd("XCLIENT", attrs)
         print("XCLIENT", reply(code, msg))
         code, msg = s.ehlo(a.helo)
         print("EHLO", code)

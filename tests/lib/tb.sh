@@ -14,6 +14,7 @@ PY=/usr/bin/python3
 TB_FAILS=0
 TB_PIDS=""
 TB_POSTFIX=""
+TB_POSTFIXES=""
 
 TB_DIR=$(mktemp -d /tmp/cmtest.XXXXXX)
 chmod 755 "$TB_DIR" # Postfix's unprivileged daemons walk into it
@@ -34,7 +35,7 @@ check() {
 diag() { echo "# $*"; }
 
 tb_cleanup() {
-	[ -n "$TB_POSTFIX" ] && postfix -c "$TB_POSTFIX/etc" stop >/dev/null 2>&1
+	for pf in $TB_POSTFIXES; do postfix -c "$pf/etc" stop >/dev/null 2>&1; done
 	for p in $TB_PIDS; do kill -TERM "$p" 2>/dev/null; done
 	for p in $TB_PIDS; do tb_wait_exit "$p" 10 || kill -KILL "$p" 2>/dev/null; done
 	if ls "$TB_DIR"/asan.* "$TB_DIR"/ubsan.* >/dev/null 2>&1; then
@@ -42,7 +43,7 @@ tb_cleanup() {
 		cat "$TB_DIR"/asan.* "$TB_DIR"/ubsan.* 2>/dev/null | head -60 | sed 's/^/# /'
 	fi
 	if [ "$TB_FAILS" -gt 0 ] && [ -z "${TB_KEEP:-}" ]; then
-		for f in "$TB_DIR"/milter*.log "$TB_DIR"/postfix/maillog; do
+		for f in "$TB_DIR"/milter*.log "$TB_DIR"/postfix*/maillog; do
 			[ -f "$f" ] && { diag "--- $f"; tail -30 "$f" | sed 's/^/# /'; }
 		done
 	fi
@@ -107,6 +108,9 @@ tb_clamav_db() {
 
 # tb_milter_start NAME [config lines on stdin]: start chainmilter with a
 # config made of the lines given; sets MILTER_PORT_<NAME>, MILTER_PID_<NAME>.
+# Greylisting is off unless the lines set Greylist (it would tempfail
+# every first message), and its store is a file in $TB_DIR unless they name
+# one.
 tb_milter_start() {
 	name=$1
 	port=$(tb_port)
@@ -123,15 +127,34 @@ tb_milter_start() {
 		[ -d "$TB_DIR/clamav" ] || tb_clamav_db "$TB_DIR/clamav"
 		set -- -o "ClamAVDatabaseDirectory=$TB_DIR/clamav"
 	fi
-	# DNS goes to the test bed's nsd, never to this machine's resolver.
-	grep -q '^Nameservers' "$conf" || set -- "$@" -o "Nameservers=$(tb_ns)"
-	"$CM_BIN" -f -c "$conf" "$@" >>"$TB_DIR/milter-$name.log" 2>&1 &
+	# DNS goes to the test bed's nsd, never to this machine's resolver; it
+	# is started here if the test did not, so that no lookup waits for a
+	# deadline (a port where nothing listens costs DNSTimeout per query).
+	if ! grep -q '^Nameservers' "$conf"; then
+		[ -n "${DNS_PORT:-}" ] || tb_dns_start || return 1
+		set -- "$@" -o "Nameservers=$(tb_ns)"
+	fi
+	grep -q '^Greylist[[:space:]]' "$conf" || set -- "$@" -o "Greylist=no"
+	grep -q '^GreylistStore' "$conf" ||
+		set -- "$@" -o "GreylistStore=lmdb:$TB_DIR/greylist-$name.lmdb"
+	eval "MILTER_PORT_$name=$port MILTER_CONF_$name=$conf MILTER_ARGS_$name=\"\$*\""
+	tb_milter_run "$name"
+}
+
+# tb_milter_restart NAME: start it again (after it died or was killed) on
+# the same port, config and options.
+tb_milter_restart() { tb_milter_run "$1"; }
+
+tb_milter_run() {
+	eval "port=\$MILTER_PORT_$1 conf=\$MILTER_CONF_$1 args=\$MILTER_ARGS_$1"
+	# shellcheck disable=SC2086 # the options hold no spaces ($TB_DIR has none)
+	"$CM_BIN" -f -c "$conf" $args >>"$TB_DIR/milter-$1.log" 2>&1 &
 	pid=$!
 	TB_PIDS="$TB_PIDS $pid"
-	eval "MILTER_PORT_$name=$port MILTER_PID_$name=$pid MILTER_CONF_$name=$conf"
+	eval "MILTER_PID_$1=$pid"
 	if ! tb_wait_port "$port" 15; then
-		fail "chainmilter $name started on port $port"
-		cat "$TB_DIR/milter-$name.log" | sed 's/^/# /'
+		fail "chainmilter $1 started on port $port"
+		cat "$TB_DIR/milter-$1.log" | sed 's/^/# /'
 		return 1
 	fi
 }
@@ -175,13 +198,18 @@ tb_sink_wait() {
 # tb_sink_last: path of the newest message.
 tb_sink_last() { ls -t "$TB_DIR"/sink/msg.* 2>/dev/null | head -1; }
 
-# tb_postfix_start MILTER_PORT [extra main.cf lines on stdin]: a private
-# Postfix with smtpd on SMTP_PORT relaying everything to smtp-sink.
+# tb_postfix_start MILTER_PORT [NAME] [extra main.cf lines on stdin]: a
+# private Postfix with smtpd on SMTP_PORT relaying everything to smtp-sink
+# (extra lines override those defaults).
+# A NAME starts one more instance (in $TB_DIR/postfix-NAME, its port also in
+# SMTP_PORT_<NAME>); tb_smtp, tb_sendmail and friends use the last started.
 tb_postfix_start() {
 	milter=$1
-	pf=$TB_DIR/postfix
+	pf=$TB_DIR/postfix${2:+-$2}
 	TB_POSTFIX=$pf
+	TB_POSTFIXES="$TB_POSTFIXES $pf"
 	SMTP_PORT=$(tb_port)
+	[ -n "${2:-}" ] && eval "SMTP_PORT_$2=$SMTP_PORT"
 	mkdir -p "$pf/etc" "$pf/queue" "$pf/data"
 	chown postfix "$pf/data"
 	cat >"$pf/etc/main.cf" <<EOF
@@ -213,7 +241,12 @@ milter_connect_timeout = 5s
 maillog_file = $pf/maillog
 maillog_file_prefixes = $TB_DIR
 EOF
-	cat >>"$pf/etc/main.cf"
+	# Extra lines replace the defaults above of the same name (no warnings).
+	cat >"$pf/etc/main.cf.extra"
+	awk -F' *= *' 'FILENAME == ARGV[1] { if (NF > 1) set[$1] = 1; next } !($1 in set)' \
+		"$pf/etc/main.cf.extra" "$pf/etc/main.cf" >"$pf/etc/main.cf.base"
+	cat "$pf/etc/main.cf.base" "$pf/etc/main.cf.extra" >"$pf/etc/main.cf"
+	rm -f "$pf/etc/main.cf.base" "$pf/etc/main.cf.extra"
 	cat >"$pf/etc/master.cf" <<EOF
 127.0.0.1:$SMTP_PORT inet n - n - - smtpd
 pickup    unix  n       -       n       1       1       pickup
@@ -259,13 +292,16 @@ tb_maillog() { cat "$TB_POSTFIX/maillog" 2>/dev/null; }
 # ---- DNS ----
 
 # tb_ns: the Nameservers value for chainmilter: the test nsd when one runs,
-# else a loopback port where nothing listens (lookups fail at once).
+# else a loopback port where nothing listens (every lookup then waits for
+# its deadline: DNSTimeout).
 tb_ns() {
 	if [ -n "${DNS_PORT:-}" ]; then echo "127.0.0.1@$DNS_PORT"; else echo "127.0.0.1@9"; fi
 }
 
-# tb_dns_start: nsd answering for every zone in tests/zones/ on DNS_PORT.
+# tb_dns_start: nsd answering for every zone in tests/zones/ (or in TB_ZONES,
+# when a test made its own copy) on DNS_PORT.
 tb_dns_start() {
+	zones=${TB_ZONES:-$TB_ROOT/tests/zones}
 	DNS_PORT=$(tb_port)
 	d=$TB_DIR/nsd
 	mkdir -p "$d"
@@ -277,7 +313,7 @@ server:
 	username: ""
 	chroot: ""
 	database: ""
-	zonesdir: "$TB_ROOT/tests/zones"
+	zonesdir: "$zones"
 	pidfile: "$d/nsd.pid"
 	zonelistfile: "$d/zone.list"
 	xfrdfile: "$d/xfrd.state"
@@ -291,7 +327,7 @@ server:
 remote-control:
 	control-enable: no
 EOF
-		for z in "$TB_ROOT"/tests/zones/*.zone; do
+		for z in "$zones"/*.zone; do
 			n=$(basename "$z" .zone)
 			[ "$n" = root ] && n=.
 			printf 'zone:\n\tname: "%s"\n\tzonefile: "%s"\n' "$n" "$z"
@@ -301,7 +337,7 @@ EOF
 	TB_PIDS="$TB_PIDS $!"
 	n=0
 	until dig +time=1 +tries=1 -p "$DNS_PORT" @127.0.0.1 test.example SOA +short 2>/dev/null |
-		grep -q .; do
+		grep -q '^ns\.'; do
 		n=$((n + 1))
 		if [ "$n" -gt 50 ]; then
 			fail "nsd started"

@@ -93,7 +93,10 @@ static struct cm_snapshot *load(const char *lines)
 {
 	char text[1024];
 
-	snprintf(text, sizeof(text), "ClamAVDatabaseDirectory %s\n%s", dbdir, lines);
+	/* No DNS, DKIM or greylist store here: those checks have their own tests. */
+	snprintf(text, sizeof(text),
+	         "DKIM no\nSPF no\nDMARC no\nGreylist no\nClamAVDatabaseDirectory %s\n%s", dbdir,
+	         lines);
 	return snap_load(cmt_tempfile(text), NULL, 0);
 }
 
@@ -347,7 +350,7 @@ static void test_no_signatures_refused(void **state)
 	char text[256];
 	struct cm_snapshot *snap;
 
-	snprintf(text, sizeof(text), "ClamAVDatabaseDirectory %s\n", empty_dir);
+	snprintf(text, sizeof(text), "ClamAVDatabaseDirectory %s\nGreylist no\n", empty_dir);
 	snap = snap_load(cmt_tempfile(text), NULL, 0);
 	assert_non_null(snap);
 	assert_int_equal(conf_nerrors(snap->conf), 1);
@@ -357,14 +360,16 @@ static void test_no_signatures_refused(void **state)
 	                       "clean; run freshclam"));
 	snap_free(&snap);
 
-	snap = snap_load(cmt_tempfile("ClamAVDatabaseDirectory /nonexistent/clamav\n"), NULL, 0);
+	snap = snap_load(cmt_tempfile("ClamAVDatabaseDirectory /nonexistent/clamav\nGreylist no\n"),
+	                 NULL, 0);
 	assert_non_null(snap);
 	assert_int_equal(conf_nerrors(snap->conf), 1);
 	assert_non_null(strstr(conf_errmsg(snap->conf, 0), "/nonexistent/clamav: cannot load"));
 	snap_free(&snap);
 
-	snap =
-	    snap_load(cmt_tempfile("ClamAV no\nClamAVDatabaseDirectory /nonexistent\n"), NULL, 0);
+	snap = snap_load(
+	    cmt_tempfile("ClamAV no\nClamAVDatabaseDirectory /nonexistent\nGreylist no\n"), NULL,
+	    0);
 	assert_int_equal(conf_nerrors(snap->conf), 0); /* off: nothing loaded */
 	snap_free(&snap);
 }

@@ -26,8 +26,12 @@ static void with_config(const char *lines)
 	char text[1024];
 	struct cm_snapshot *snap;
 
-	/* No virus signatures here: the antivirus check has its own tests. */
-	snprintf(text, sizeof(text), "AuthservID mx.test.example\nClamAV no\n%s", lines);
+	/* No virus signatures, DNS, DKIM or greylist store here: those checks
+	 * have their own tests. */
+	snprintf(
+	    text, sizeof(text),
+	    "AuthservID mx.test.example\nClamAV no\nSPF no\nDMARC no\nGreylist no\nDKIM no\n%s",
+	    lines);
 	snap = snap_load(cmt_tempfile(text), NULL, 0);
 	assert_non_null(snap);
 	if (conf_nerrors(snap->conf) > 0)

@@ -379,14 +379,16 @@ static void test_snapshot(void **state)
 {
 	struct cm_snapshot *snap;
 
-	snap = snap_load(cmt_tempfile("ClamAV no\nNameservers 127.0.0.1@5353\nDNSTimeout 2\n"),
-	                 NULL, 0);
+	snap = snap_load(
+	    cmt_tempfile("ClamAV no\nNameservers 127.0.0.1@5353\nDNSTimeout 2\nGreylist no\n"),
+	    NULL, 0);
 	assert_non_null(snap);
 	assert_int_equal(conf_nerrors(snap->conf), 0);
 	assert_non_null(snap->dns);
 	assert_int_equal(dns_timeout(snap->dns), 2000);
 	snap_release(&snap);
-	snap = snap_load(cmt_tempfile("ClamAV no\nNameservers ns1.example.org\n"), NULL, 0);
+	snap = snap_load(cmt_tempfile("ClamAV no\nNameservers ns1.example.org\nGreylist no\n"),
+	                 NULL, 0);
 	assert_non_null(snap);
 	assert_int_equal(conf_nerrors(snap->conf), 1);
 	assert_non_null(strstr(conf_errmsg(snap->conf, 0),
