@@ -18,6 +18,8 @@ extern const struct cm_check spam_dnsbl_check;
 extern const struct cm_check spam_check;
 
 /* Order: dkim, spf, dmarc, greylist, av, dnsbl, spam (spam stays last). */
+/* One check per line. */
+/* clang-format off */
 const struct cm_check *const chain_checks[] = {
     &dkim_check,
     &spf_check,
@@ -27,6 +29,7 @@ const struct cm_check *const chain_checks[] = {
     &spam_dnsbl_check,
     &spam_check,
 };
+/* clang-format on */
 const size_t chain_n_checks = sizeof(chain_checks) / sizeof(chain_checks[0]);
 
 static void apply_policy(struct cm_msg *m, const struct cm_check *c, int policy, const char *error)
