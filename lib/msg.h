@@ -59,6 +59,12 @@ struct cm_hdr_edit {
 	size_t index;      /* CM_HDR_DELETE, CM_HDR_CHANGE: which one of that name, 1-based */
 };
 
+/* One Authentication-Results clause; the header lists them in chain order. */
+struct cm_ar_clause {
+	const char *text;
+	size_t check; /* the check that wrote it */
+};
+
 struct cm_logfield {
 	const char *name, *value;
 	size_t check; /* the check that set it: the summary lists fields in chain order */
@@ -141,7 +147,7 @@ struct cm_msg {
 	/* Results. */
 	enum cm_stage stage;
 	CM_ARRAY(struct cm_symbol) symbols;
-	CM_ARRAY(const char *) ar;
+	CM_ARRAY(struct cm_ar_clause) ar;
 	CM_ARRAY(struct cm_hdr_edit) edits;
 	CM_ARRAY(struct cm_logfield) logfields;
 	struct cm_verdict verdict;      /* for the message (or connection) */

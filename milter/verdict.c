@@ -15,6 +15,7 @@
 #include "../lib/buf.h"
 #include "../lib/coreconf.h"
 #include "../lib/hdr.h"
+#include "chain.h"
 
 #define STARS_MAX 50
 
@@ -115,12 +116,15 @@ static const char *ar_value(struct cm_msg *m)
 {
 	struct buf b;
 	const char *out;
-	size_t i;
+	size_t i, c;
 
 	buf_init(&b);
 	buf_puts(&b, m->authserv_id);
-	for (i = 0; i < m->ar.n; i++)
-		buf_printf(&b, ";\n\t%s", m->ar.v[i]);
+	/* In chain order (dkim, spf, dmarc), whatever stage wrote each clause. */
+	for (c = 0; c < chain_n_checks; c++)
+		for (i = 0; i < m->ar.n; i++)
+			if (m->ar.v[i].check == c)
+				buf_printf(&b, ";\n\t%s", m->ar.v[i].text);
 	out = b.oom ? NULL : pool_strdup(m->pool, buf_str(&b));
 	buf_free(&b);
 	return out;

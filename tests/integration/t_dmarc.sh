@@ -152,6 +152,8 @@ check "aligned DKIM only (SPF fails): dkim=pass header.d=example.org" \
 	ar dkim 'dkim=pass (2048-bit key) header.d=example.org'
 check "aligned DKIM only (SPF fails): dmarc=pass (p=reject dis=none) header.from=example.org" \
 	ar dkim 'dmarc=pass (p=reject dis=none) header.from=example.org'
+check "Authentication-Results clauses in chain order: dkim, spf, dmarc" \
+	ar dkim 'dkim=pass [^;]*;[[:space:]]*spf=fail smtp.mailfrom=example.net;[[:space:]]*dmarc=pass '
 
 # 8. DMARCRejectFailures yes: p=reject failures refused at end of DATA.
 reconfigure "DMARCRejectFailures yes" || fail "reload with DMARCRejectFailures yes"
