@@ -179,5 +179,29 @@ send tempok mail.example.net sender@example.net
 check "DNS timeout, SPFOnError accept: delivered with spf=temperror recorded" \
 	grep -q '^Authentication-Results: mx.test.example;.*spf=temperror smtp.mailfrom=example.net' "$W/tempok.h"
 
+# 13. GreylistSkipSPFPass: mail whose envelope sender passes SPF is not
+# greylisted; other inbound mail is (a daemon of its own, greylisting on).
+tb_milter_start grey <<EOF || exit 1
+AuthservID mx.test.example
+Nameservers $(tb_ns)
+Greylist yes
+GreylistSkipSPFPass yes
+GreylistStore lmdb:$TB_DIR/grey.lmdb
+EOF
+postconf -c "$TB_POSTFIX/etc" -e "smtpd_milters = inet:127.0.0.1:$MILTER_PORT_grey"
+postfix -c "$TB_POSTFIX/etc" reload >/dev/null 2>&1
+tb_smtp --xclient 192.0.2.1 --helo mail.example.org --from sender@example.org \
+	--to rcpt@example.org >"$W/gpass"
+check "GreylistSkipSPFPass yes: an SPF pass is not greylisted (RCPT 250)" \
+	grep -q '^RCPT <rcpt@example.org> 250' "$W/gpass"
+check "and is logged spf=pass greylist=skip" \
+	grep -q '<sender@example.org> -> <rcpt@example.org>, dir=in .*spf=pass .*greylist=skip' \
+	"$TB_DIR/milter-grey.log"
+tb_smtp --xclient 192.0.2.1 --helo mail.example.org --from sender@example.com \
+	--to rcpt@example.org >"$W/gsoft"
+check "GreylistSkipSPFPass yes: an SPF softfail is greylisted (RCPT 451 4.7.1)" \
+	grep -q '^RCPT <rcpt@example.org> 451 4.7.1 ' "$W/gsoft"
+check "chainmilter grey exits 0 on SIGTERM" tb_milter_stop grey
+
 check "chainmilter exits 0 on SIGTERM" tb_milter_stop main
 tb_done
