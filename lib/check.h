@@ -56,6 +56,10 @@ extern const char *const cm_policy_words[];
 /* For init(): report a problem with a setting as FILE:LINE: Name: text. */
 void cm_init_error(struct cm_initctx *ic, const char *setting, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same for one line of a repeatable setting: FILE:LINE of that line. */
+struct set_item;
+void cm_init_error_item(struct cm_initctx *ic, const char *setting, const struct set_item *item,
+                        const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Where a setting was set ("default" if not), for messages about files it names. */
 const char *cm_init_origin(struct cm_initctx *ic, const char *setting);
 /* The core's settings every check may read. */
@@ -65,5 +69,20 @@ const struct cm_core_conf *cm_init_core(struct cm_initctx *ic);
 struct dns *cm_init_dns(struct cm_initctx *ic);
 /* Allocate state that lives as long as the snapshot. */
 struct pool *cm_init_pool(struct cm_initctx *ic);
+
+/*
+ * For a check's own subcommand (chainmilter learn): load the config file
+ * (NULL: the default one) with "NAME=VALUE" overrides as -o gives them,
+ * and start check c alone - no other check is started, so a learning run
+ * needs no virus signatures. Returns c's state, or NULL after printing
+ * every problem (or that c is off) to standard error. The state lives
+ * until cm_loaded_free().
+ */
+struct cm_loaded;
+struct cm_core_conf;
+void *cm_load_check(const char *path, char *const *overrides, size_t n_overrides,
+                    const struct cm_check *c, struct cm_loaded **l_r);
+const struct cm_core_conf *cm_loaded_core(const struct cm_loaded *l);
+void cm_loaded_free(struct cm_loaded **lp);
 
 #endif

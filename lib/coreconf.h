@@ -18,6 +18,7 @@ enum cm_spam_destiny {
 	CM_DESTINY_QUARANTINE
 };
 enum cm_oversize { CM_OVERSIZE_ACCEPT, CM_OVERSIZE_TEMPFAIL, CM_OVERSIZE_REJECT };
+enum cm_status_style { CM_STATUS_SPAMASSASSIN, CM_STATUS_AMAVIS };
 
 struct cm_core_conf {
 	const char *socket;
@@ -37,6 +38,8 @@ struct cm_core_conf {
 	long milter_timeout;
 	double tag_level, tag2_level, kill_level;
 	int spam_destiny;
+	const char *subject_tag;
+	int status_style;
 	const char *scores_file;
 	const char *nameservers;
 	long dns_timeout;

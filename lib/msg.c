@@ -98,7 +98,7 @@ double cm_score(const struct cm_msg *m)
 
 int cm_ar(struct cm_msg *m, const char *fmt, ...)
 {
-	const char **slot;
+	struct cm_ar_clause *slot;
 	va_list ap;
 	char *s;
 
@@ -109,7 +109,8 @@ int cm_ar(struct cm_msg *m, const char *fmt, ...)
 		m->failed = true;
 		return -1;
 	}
-	*slot = s;
+	slot->text = s;
+	slot->check = m->current_check;
 	return 0;
 }
 
@@ -184,6 +185,7 @@ int cm_logfield(struct cm_msg *m, const char *name, const char *value)
 		return -1;
 	f->name = dup(m, name);
 	f->value = dup(m, value);
+	f->check = m->current_check;
 	return m->failed ? -1 : 0;
 }
 

@@ -49,17 +49,25 @@ struct cm_symbol {
 	const char *detail; /* optional, for the log and debug output */
 };
 
-enum cm_hdr_op { CM_HDR_PREPEND, CM_HDR_APPEND, CM_HDR_DELETE };
+/* CM_HDR_CHANGE replaces the value of the index-th field of that name. */
+enum cm_hdr_op { CM_HDR_PREPEND, CM_HDR_APPEND, CM_HDR_DELETE, CM_HDR_CHANGE };
 
 struct cm_hdr_edit {
 	enum cm_hdr_op op;
 	const char *name;
 	const char *value; /* without the leading space; NULL for deletes */
-	size_t index;      /* CM_HDR_DELETE: which one of that name, 1-based */
+	size_t index;      /* CM_HDR_DELETE, CM_HDR_CHANGE: which one of that name, 1-based */
+};
+
+/* One Authentication-Results clause; the header lists them in chain order. */
+struct cm_ar_clause {
+	const char *text;
+	size_t check; /* the check that wrote it */
 };
 
 struct cm_logfield {
 	const char *name, *value;
+	size_t check; /* the check that set it: the summary lists fields in chain order */
 };
 
 /* A growing array that remembers how much of it belongs to the connection. */
@@ -80,14 +88,24 @@ struct cm_dkim_sig {
 	bool testing;          /* key t=y: count it as unsigned (RFC 6376 §3.6.1) */
 };
 
-/* Authentication results shared between checks (DMARC reads SPF and DKIM). */
+/*
+ * Authentication results shared between checks: DMARC reads SPF's and
+ * DKIM's here, never from headers in the message. Strings come from the
+ * message pool.
+ */
 struct cm_auth {
-	const char *spf_result; /* "pass", "fail", ... or NULL if not evaluated */
+	/* Set by the SPF check at MAIL FROM for the MAIL FROM identity (the
+	 * HELO name's for the null sender, RFC 7489 §4.1): "pass", "fail",
+	 * "softfail", "neutral", "none", "temperror", "permerror"; NULL if
+	 * SPF was not evaluated (outbound, SPFWhitelist, SPF no). */
+	const char *spf_result;
 	const char *spf_domain; /* the domain SPF evaluated */
-	/* DKIM: the message's result ("pass", "fail", "none", "temperror",
-	 * "permerror", ...; NULL if not verified: outbound, or DKIM off), every
-	 * signature verified (header order, at most MaximumSignaturesToVerify),
-	 * and the distinct d= of those that passed, test-mode keys left out. */
+	/* Set by the DKIM check before DMARC's end-of-message hook runs: the
+	 * message's result ("pass", "fail", "none", "temperror", "permerror",
+	 * ...; NULL if not verified: outbound, or DKIM off), every signature
+	 * verified (header order, at most MaximumSignaturesToVerify), and the
+	 * distinct d= of those that passed (any case, no trailing dot), test-mode
+	 * keys left out, for DMARC's DKIM alignment. */
 	const char *dkim_result;
 	const struct cm_dkim_sig *dkim_sigs;
 	size_t n_dkim_sigs;
@@ -122,11 +140,14 @@ struct cm_msg {
 	size_t size;    /* header and body bytes received */
 	bool oversized; /* above MaxMessageSize: not spooled whole */
 	bool scored;    /* the spam check ran: X-Spam headers are due */
+	/* X-Spam-Status autolearn=: "ham", "spam" or "failed" when the spam
+	 * check learned (or tried to) from this message; NULL: "no". */
+	const char *autolearn;
 
 	/* Results. */
 	enum cm_stage stage;
 	CM_ARRAY(struct cm_symbol) symbols;
-	CM_ARRAY(const char *) ar;
+	CM_ARRAY(struct cm_ar_clause) ar;
 	CM_ARRAY(struct cm_hdr_edit) edits;
 	CM_ARRAY(struct cm_logfield) logfields;
 	struct cm_verdict verdict;      /* for the message (or connection) */

@@ -10,17 +10,26 @@
 #include "snapshot.h"
 
 extern const struct cm_check dkim_check;
+extern const struct cm_check spf_check;
+extern const struct cm_check dmarc_check;
 extern const struct cm_check greylist_check;
 extern const struct cm_check av_check;
+extern const struct cm_check spam_dnsbl_check;
 extern const struct cm_check spam_check;
 
-/* Order: dkim, spf, dmarc, greylist, av, spam (spam stays last). */
+/* Order: dkim, spf, dmarc, greylist, av, dnsbl, spam (spam stays last). */
+/* One check per line. */
+/* clang-format off */
 const struct cm_check *const chain_checks[] = {
     &dkim_check,
+    &spf_check,
+    &dmarc_check,
     &greylist_check,
     &av_check,
+    &spam_dnsbl_check,
     &spam_check,
 };
+/* clang-format on */
 const size_t chain_n_checks = sizeof(chain_checks) / sizeof(chain_checks[0]);
 
 static void apply_policy(struct cm_msg *m, const struct cm_check *c, int policy, const char *error)

@@ -10,6 +10,7 @@
 
 #include "../dkim/keygen.h"
 #include "../greylist/admin.h"
+#include "../spam/spam.h"
 #include "conf.h"
 #include "snapshot.h"
 
@@ -144,6 +145,10 @@ static const struct command commands[] = {
      "keygen -d DOMAIN [-s SELECTOR] [-t rsa|ed25519] [-b BITS] [-D DIR]\n"
      "      make a DKIM key pair: SELECTOR.private (mode 0600) and SELECTOR.txt,\n"
      "      the TXT record to publish in DOMAIN's zone"},
+    {"learn", spam_learn_main,
+     "learn [-c FILE] [-o NAME=VALUE]... --spam|--ham [--forget] [--quiet] PATH...\n"
+     "      teach the spam classifier (BayesStore) from message files, directories\n"
+     "      and mbox files; --forget takes messages back out"},
     {"sample-config", cmd_sample,
      "sample-config\n      print the sample config (every setting, its default and doc)"},
     {"settings-doc", cmd_settings_doc,

@@ -11,6 +11,7 @@
 
 #include "../lib/buf.h"
 #include "../lib/log.h"
+#include "chain.h"
 #include "verdict.h"
 
 static bool to_syslog, to_stderr;
@@ -66,7 +67,7 @@ void mlog_format_summary(const struct cm_msg *m, const char *word, const struct 
                          long elapsed_ms, char *out, size_t size)
 {
 	struct buf b;
-	size_t i;
+	size_t i, c;
 
 	buf_init(&b);
 	buf_printf(&b, "%s: %s, ip=%s <%s> ->", m->queue_id != NULL ? m->queue_id : m->session_id,
@@ -76,8 +77,13 @@ void mlog_format_summary(const struct cm_msg *m, const char *word, const struct 
 	if (m->n_rcpts == 0)
 		buf_puts(&b, " (none)");
 	buf_printf(&b, ", dir=%s", m->outbound ? "out" : "in");
-	for (i = 0; i < m->logfields.n; i++)
-		buf_printf(&b, " %s=%s", m->logfields.v[i].name, m->logfields.v[i].value);
+	/* In chain order, whatever the stage each check wrote its field at
+	 * (SPF at MAIL FROM, DKIM at end of message). */
+	for (c = 0; c < chain_n_checks; c++)
+		for (i = 0; i < m->logfields.n; i++)
+			if (m->logfields.v[i].check == c)
+				buf_printf(&b, " %s=%s", m->logfields.v[i].name,
+				           m->logfields.v[i].value);
 	if (d != NULL && d->scored) {
 		buf_printf(&b, " score=%.1f/%.1f tests=[", d->score, d->required);
 		for (i = 0; i < m->symbols.n; i++) {

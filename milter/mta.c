@@ -8,6 +8,11 @@
  *  - sigwait(): libmilter's signal thread stops the filter on SIGHUP. Its
  *    sigwait() is given an empty set instead, and our own signal thread
  *    handles SIGHUP/SIGUSR1 (reload) and SIGTERM/SIGINT (drain, then stop).
+ *
+ * libmilter's listener looks at smfi_stop()'s flag only when its poll() of
+ * the listening socket times out (every 5 s), and holds the lock smfi_stop()
+ * waits for while it polls: smfi_stop() runs in a thread of its own while the
+ * signal thread interrupts that poll with SIGUSR2, so the daemon stops at once.
  */
 #include "mta.h"
 
@@ -272,7 +277,9 @@ static int edit_header(SMFICTX *ctx, struct mctx *c, const struct cm_hdr_edit *e
 		value = pool_strdup(c->m.pool, e->value);
 	if (value == NULL)
 		return MI_FAILURE;
-	if (e->op == CM_HDR_PREPEND)
+	if (e->op == CM_HDR_CHANGE)
+		r = smfi_chgheader(ctx, (char *)e->name, (int)e->index, value);
+	else if (e->op == CM_HDR_PREPEND)
 		r = smfi_insheader(ctx, 0, (char *)e->name, value);
 	else
 		r = smfi_addheader(ctx, (char *)e->name, value);
@@ -283,6 +290,11 @@ static int apply_edits(SMFICTX *ctx, struct mctx *c, const struct cm_decision *d
 {
 	size_t i;
 
+	/* Changes first: their indexes count the fields as received. */
+	for (i = 0; i < d->n_edits; i++)
+		if (d->edits[i].op == CM_HDR_CHANGE &&
+		    edit_header(ctx, c, &d->edits[i]) != MI_SUCCESS)
+			return -1;
 	for (i = 0; i < d->n_edits; i++)
 		if (d->edits[i].op == CM_HDR_DELETE &&
 		    edit_header(ctx, c, &d->edits[i]) != MI_SUCCESS)
@@ -382,9 +394,37 @@ static void drain(void)
 		         mctx_in_flight());
 }
 
+static pthread_t listener;
+static atomic_bool listener_done;
+
+static void wake(int sig)
+{
+	(void)sig;
+}
+
+/* Interrupt the listener's poll() until smfi_main() returns: repeated, as
+ * one signal may land before the poll starts. */
+static void wake_listener(void)
+{
+	struct timespec step = {0, 20 * 1000 * 1000};
+
+	while (!atomic_load(&listener_done)) {
+		pthread_kill(listener, SIGUSR2);
+		nanosleep(&step, NULL);
+	}
+}
+
+static void *stopper(void *arg)
+{
+	(void)arg;
+	smfi_stop();
+	return NULL;
+}
+
 static void *signal_thread(void *arg)
 {
 	sigset_t *set = arg;
+	pthread_t tid;
 
 	for (;;) {
 		int sig = sigwaitinfo(set, NULL);
@@ -397,7 +437,12 @@ static void *signal_thread(void *arg)
 		}
 		log_info("received %s, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		drain();
-		smfi_stop();
+		if (pthread_create(&tid, NULL, stopper, NULL) != 0) {
+			smfi_stop(); /* stops within 5 s */
+			return NULL;
+		}
+		pthread_detach(tid);
+		wake_listener();
 		return NULL;
 	}
 }
@@ -455,6 +500,7 @@ int mta_run(const struct mta_opts *o)
 	    .xxfi_negotiate = mta_negotiate,
 	};
 	static sigset_t set;
+	struct sigaction sa = {.sa_handler = wake};
 	struct sock_spec spec;
 	const char *err;
 	pthread_t tid;
@@ -478,6 +524,9 @@ int mta_run(const struct mta_opts *o)
 	if (own_socket(&spec, o->socket_owner) < 0 || o->after_bind(o->arg) < 0)
 		return -1;
 	block_signals(&set);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR2, &sa, NULL);
+	listener = pthread_self();
 	if (pthread_create(&tid, NULL, signal_thread, &set) != 0) {
 		log_error("cannot start the signal thread");
 		return -1;
@@ -485,6 +534,7 @@ int mta_run(const struct mta_opts *o)
 	pthread_detach(tid);
 	log_info("chainmilter %s listening on %s", o->version, o->socket);
 	r = smfi_main();
+	atomic_store(&listener_done, true);
 	if (r != MI_SUCCESS) {
 		log_error("libmilter stopped with an error");
 		return -1;

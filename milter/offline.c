@@ -92,6 +92,8 @@ static void print_decision(const struct cm_decision *d)
 
 		if (e->op == CM_HDR_DELETE)
 			printf("remove header: %s #%zu\n", e->name, e->index);
+		else if (e->op == CM_HDR_CHANGE)
+			printf("change header: %s #%zu: %s\n", e->name, e->index, e->value);
 		else
 			printf("%s header: %s: %s\n",
 			       e->op == CM_HDR_PREPEND ? "prepend" : "append", e->name, e->value);

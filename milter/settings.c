@@ -13,6 +13,7 @@ static const char *const facilities[] = {"mail",   "daemon", "local0", "local1",
                                          "local4", "local5", "local6", "local7", NULL};
 static const char *const destinies[] = {"pass", "reject", "discard", "quarantine", NULL};
 static const char *const oversize[] = {"accept", "tempfail", "reject", NULL};
+static const char *const status_styles[] = {"spamassassin", "amavis", NULL};
 
 const struct setting cm_core_settings[] = {
     {.name = "Socket",
@@ -130,6 +131,18 @@ const struct setting cm_core_settings[] = {
      .words = destinies,
      .doc = "What happens above SpamKillLevel: pass (deliver tagged), reject (554 "
             "5.7.1), discard, or quarantine (the MTA's hold queue)."},
+    {.name = "SpamSubjectTag",
+     .type = SET_STRING,
+     .offset = CORE(subject_tag),
+     .doc = "Put this before the Subject: of spam (at or above SpamTag2Level), such as "
+            "***SPAM*** (amavis sa_spam_subject_tag); empty: the subject stays."},
+    {.name = "SpamStatusStyle",
+     .type = SET_ENUM,
+     .offset = CORE(status_style),
+     .def = "spamassassin",
+     .words = status_styles,
+     .doc = "X-Spam-Status as SpamAssassin writes it (tests=A,B) or as amavis does "
+            "(tests=[A=1.2, B=3.5] with each score)."},
     {.name = "Nameservers",
      .type = SET_STRING,
      .offset = CORE(nameservers),

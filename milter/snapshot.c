@@ -73,6 +73,19 @@ void cm_init_error(struct cm_initctx *ic, const char *setting, const char *fmt, 
 	va_end(ap);
 }
 
+void cm_init_error_item(struct cm_initctx *ic, const char *setting, const struct set_item *item,
+                        const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	conf_error(ic->snap->conf, "%s:%d: %s: %s", item->file != NULL ? item->file : "-o",
+	           item->line, setting, msg);
+}
+
 const char *cm_init_origin(struct cm_initctx *ic, const char *setting)
 {
 	return conf_where(ic->snap->conf, ic->mod, setting);
@@ -244,7 +257,8 @@ static void build_dns(struct cm_snapshot *snap, const struct cm_core_conf *core)
 		conf_error(snap->conf, "cannot create a DNS resolver: %s", error);
 }
 
-static void init_checks(struct cm_snapshot *snap)
+/* Every check, or only one (NULL: all). */
+static void init_checks(struct cm_snapshot *snap, const struct cm_check *only)
 {
 	size_t i, s;
 
@@ -255,7 +269,7 @@ static void init_checks(struct cm_snapshot *snap)
 		size_t errors_before = conf_nerrors(snap->conf);
 
 		snap->policy[i] = policy_of(c, conf);
-		if (c->init == NULL)
+		if (c->init == NULL || (only != NULL && c != only))
 			continue;
 		if (c->init(&ic, conf, &snap->state[i]) < 0 &&
 		    conf_nerrors(snap->conf) == errors_before)
@@ -271,7 +285,8 @@ static void init_checks(struct cm_snapshot *snap)
 	}
 }
 
-struct cm_snapshot *snap_load(const char *path, const struct conf_override *ov, size_t n_ov)
+static struct cm_snapshot *load(const char *path, const struct conf_override *ov, size_t n_ov,
+                                const struct cm_check *only)
 {
 	struct cm_snapshot *snap = calloc(1, sizeof(*snap));
 	const struct conf_module *const *mods;
@@ -295,8 +310,99 @@ struct cm_snapshot *snap_load(const char *path, const struct conf_override *ov, 
 	build_dns(snap, snap->core);
 	if (snap->dns == NULL) /* out of memory: checks would get no resolver */
 		return snap;
-	init_checks(snap);
+	init_checks(snap, only);
 	return snap;
+}
+
+struct cm_snapshot *snap_load(const char *path, const struct conf_override *ov, size_t n_ov)
+{
+	return load(path, ov, n_ov, NULL);
+}
+
+/* ---- one check for a subcommand ---- */
+
+struct cm_loaded {
+	struct cm_snapshot *snap;
+	char **copies;
+	size_t n_copies;
+};
+
+#define MAX_LOAD_OVERRIDES 64
+
+static void *loaded_state(struct cm_loaded *l, const struct cm_check *c)
+{
+	size_t i, n;
+
+	if (l->snap == NULL) {
+		fprintf(stderr, "chainmilter: out of memory loading the config\n");
+		return NULL;
+	}
+	n = conf_nerrors(l->snap->conf);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "%s\n", conf_errmsg(l->snap->conf, i));
+	if (n > 0)
+		return NULL;
+	for (i = 0; i < chain_n_checks; i++)
+		if (chain_checks[i] == c && l->snap->state[i] != NULL)
+			return l->snap->state[i];
+	fprintf(stderr, "chainmilter: %s: the %s check is off in this config\n",
+	        conf_path(l->snap->conf), c->name);
+	return NULL;
+}
+
+void *cm_load_check(const char *path, char *const *overrides, size_t n_overrides,
+                    const struct cm_check *c, struct cm_loaded **l_r)
+{
+	struct conf_override ov[MAX_LOAD_OVERRIDES];
+	struct cm_loaded *l = calloc(1, sizeof(*l));
+	void *state;
+	size_t i;
+
+	*l_r = NULL;
+	if (l == NULL || n_overrides > MAX_LOAD_OVERRIDES ||
+	    (l->copies = calloc(n_overrides + 1, sizeof(*l->copies))) == NULL) {
+		fprintf(stderr, "chainmilter: %s\n",
+		        l == NULL ? "out of memory" : "too many -o options");
+		cm_loaded_free(&l);
+		return NULL;
+	}
+	for (i = 0; i < n_overrides; i++) {
+		/* Parsing splits its argument: keep our own copy alive. */
+		l->copies[l->n_copies++] = strdup(overrides[i]);
+		if (l->copies[i] == NULL || conf_override_parse(l->copies[i], "-o", &ov[i]) < 0) {
+			fprintf(stderr, "chainmilter: -o %s: expected NAME=VALUE\n", overrides[i]);
+			cm_loaded_free(&l);
+			return NULL;
+		}
+	}
+	l->snap = load(path != NULL ? path : CM_CONFIG_PATH, ov, n_overrides, c);
+	state = loaded_state(l, c);
+	if (state == NULL) {
+		cm_loaded_free(&l);
+		return NULL;
+	}
+	*l_r = l;
+	return state;
+}
+
+const struct cm_core_conf *cm_loaded_core(const struct cm_loaded *l)
+{
+	return l->snap->core;
+}
+
+void cm_loaded_free(struct cm_loaded **lp)
+{
+	struct cm_loaded *l = *lp;
+	size_t i;
+
+	if (l == NULL)
+		return;
+	snap_free(&l->snap);
+	for (i = 0; i < l->n_copies; i++)
+		free(l->copies[i]);
+	free(l->copies);
+	free(l);
+	*lp = NULL;
 }
 
 void snap_free(struct cm_snapshot **sp)

@@ -7,6 +7,7 @@
 #include "verdict.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -14,6 +15,7 @@
 #include "../lib/buf.h"
 #include "../lib/coreconf.h"
 #include "../lib/hdr.h"
+#include "chain.h"
 
 #define STARS_MAX 50
 
@@ -114,12 +116,15 @@ static const char *ar_value(struct cm_msg *m)
 {
 	struct buf b;
 	const char *out;
-	size_t i;
+	size_t i, c;
 
 	buf_init(&b);
 	buf_puts(&b, m->authserv_id);
-	for (i = 0; i < m->ar.n; i++)
-		buf_printf(&b, ";\n\t%s", m->ar.v[i]);
+	/* In chain order (dkim, spf, dmarc), whatever stage wrote each clause. */
+	for (c = 0; c < chain_n_checks; c++)
+		for (i = 0; i < m->ar.n; i++)
+			if (m->ar.v[i].check == c)
+				buf_printf(&b, ";\n\t%s", m->ar.v[i].text);
 	out = b.oom ? NULL : pool_strdup(m->pool, buf_str(&b));
 	buf_free(&b);
 	return out;
@@ -153,14 +158,66 @@ static const char *tests_list(struct cm_msg *m)
 	return out;
 }
 
+/* amavis's numbers: up to three decimals, no trailing zeros (6.457, 4, -1.9). */
+static void amavis_num(struct buf *b, double v)
+{
+	char num[64];
+	size_t n;
+
+	snprintf(num, sizeof(num), "%.3f", v);
+	n = strlen(num);
+	while (n > 0 && num[n - 1] == '0')
+		num[--n] = '\0';
+	if (n > 0 && num[n - 1] == '.')
+		num[--n] = '\0';
+	buf_puts(b, strcmp(num, "-0") == 0 ? "0" : num);
+}
+
+static int cmp_symbols(const void *a, const void *b)
+{
+	return strcmp(((const struct cm_symbol *)a)->name, ((const struct cm_symbol *)b)->name);
+}
+
+/* amavis's X-Spam-Status: every test with its score, sorted by name. */
+static void amavis_status(struct cm_msg *m, const struct cm_decision *d, bool spam, struct buf *b)
+{
+	const struct cm_core_conf *core = m->core;
+	struct cm_symbol *syms = NULL;
+	size_t i, n = m->symbols.n;
+
+	buf_printf(b, "%s, score=", spam ? "Yes" : "No");
+	amavis_num(b, d->score);
+	buf_puts(b, " tagged_above=");
+	amavis_num(b, isinf(core->tag_level) ? -999 : core->tag_level);
+	buf_puts(b, " required=");
+	amavis_num(b, d->required);
+	buf_puts(b, " tests=[");
+	if (n > 0 && (syms = malloc(n * sizeof(*syms))) == NULL) {
+		b->oom = true;
+		return;
+	}
+	if (n > 0)
+		memcpy(syms, m->symbols.v, n * sizeof(*syms));
+	if (n > 1)
+		qsort(syms, n, sizeof(*syms), cmp_symbols);
+	for (i = 0; i < n; i++) {
+		buf_printf(b, "%s%s=", i ? ", " : "", syms[i].name);
+		amavis_num(b, syms[i].score);
+	}
+	free(syms);
+	buf_printf(b, "] autolearn=%s autolearn_force=no",
+	           m->autolearn != NULL ? m->autolearn : "no");
+}
+
 static void spam_headers(struct cm_msg *m, struct cm_decision *d, const char *version,
                          struct edits *e)
 {
 	const struct cm_core_conf *core = m->core;
 	bool spam = d->score >= core->tag2_level;
+	bool amavis = core->status_style == CM_STATUS_AMAVIS;
 	char stars[STARS_MAX + 1];
 	int n = (int)d->score;
-	struct buf status, folded;
+	struct buf status, folded, score;
 
 	if (!(d->score >= core->tag_level))
 		return;
@@ -172,19 +229,58 @@ static void spam_headers(struct cm_msg *m, struct cm_decision *d, const char *ve
 	stars[n] = '\0';
 	buf_init(&status);
 	buf_init(&folded);
-	buf_printf(&status,
-	           "%s, score=%.1f required=%.1f tests=%s autolearn=no version=chainmilter-%s",
-	           spam ? "Yes" : "No", d->score, d->required, d->tests, version);
+	buf_init(&score);
+	if (amavis) {
+		amavis_status(m, d, spam, &status);
+		amavis_num(&score, d->score);
+	} else {
+		buf_printf(&status,
+		           "%s, score=%.1f required=%.1f tests=%s autolearn=%s "
+		           "version=chainmilter-%s",
+		           spam ? "Yes" : "No", d->score, d->required, d->tests,
+		           m->autolearn != NULL ? m->autolearn : "no", version);
+		buf_printf(&score, "%.1f", d->score);
+	}
 	hdr_fold_sa("X-Spam-Status", buf_str(&status), &folded);
 	if (spam)
 		push(e, CM_HDR_PREPEND, "X-Spam-Flag", "YES", 0);
-	push(e, CM_HDR_PREPEND, "X-Spam-Score", pool_printf(m->pool, "%.1f", d->score), 0);
+	push(e, CM_HDR_PREPEND, "X-Spam-Score", pool_strdup(m->pool, buf_str(&score)), 0);
 	push(e, CM_HDR_PREPEND, "X-Spam-Level", pool_strdup(m->pool, stars), 0);
 	push(e, CM_HDR_PREPEND, "X-Spam-Status", pool_strdup(m->pool, buf_str(&folded)), 0);
-	if (status.oom || folded.oom)
+	if (status.oom || folded.oom || score.oom)
 		e->oom = true;
 	buf_free(&status);
 	buf_free(&folded);
+	buf_free(&score);
+}
+
+/*
+ * SpamSubjectTag before the subject of spam, once (a message scored twice,
+ * by two relays, keeps one tag); a message with no subject gets the tag as
+ * its subject.
+ */
+static void subject_tag(struct cm_msg *m, const struct cm_decision *d, struct edits *e)
+{
+	const char *tag = m->core->subject_tag;
+	const struct cm_header *h;
+	const char *v;
+
+	if (tag == NULL || tag[0] == '\0' || !(d->score >= m->core->tag2_level))
+		return;
+	h = cm_header_get(m, "Subject", 1);
+	if (h == NULL) {
+		push(e, CM_HDR_APPEND, "Subject", tag, 0);
+		return;
+	}
+	for (v = h->value; *v == ' ' || *v == '\t'; v++)
+		;
+	if (strncmp(v, tag, strlen(tag)) == 0)
+		return;
+	v = pool_printf(m->pool, "%s %s", tag, v);
+	if (v == NULL)
+		e->oom = true;
+	else
+		push(e, CM_HDR_CHANGE, "Subject", v, 1);
 }
 
 static void check_edits(struct cm_msg *m, enum cm_hdr_op op, struct edits *e)
@@ -261,6 +357,8 @@ void verdict_final(struct cm_msg *m, const char *version, struct cm_decision *d)
 		set_reply(d, v.action, v.rcode, v.xcode, v.text);
 	else {
 		d->action = v.action;
+		if (m->scored)
+			subject_tag(m, d, &e);
 		deletes(m, m->scored, &e);
 		if (m->ar.n > 0)
 			push(&e, CM_HDR_PREPEND, "Authentication-Results", ar_value(m), 0);

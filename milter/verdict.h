@@ -17,8 +17,9 @@ struct cm_decision {
 	bool scored;
 	double score, required;
 	const char *tests; /* "GTUBE,SPF_FAIL" for X-Spam-Status, "none" if empty */
-	/* Header edits in the order to apply them: deletes (highest index of a
-	 * name first), then prepends from the top down, then appends. */
+	/* Header edits in the order to apply them: changes (the Subject tag),
+	 * deletes (highest index of a name first), then prepends from the top
+	 * down, then appends. */
 	struct cm_hdr_edit *edits;
 	size_t n_edits;
 };

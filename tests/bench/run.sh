@@ -5,7 +5,8 @@
 # clamav-milter + clamd (Debian's packages, installed by
 # `make deps-bench`). Also shows what libmilter's missing TCP_NODELAY would
 # cost chainmilter, DNS lookups/s through lib/dns.c (tests/bench/dns.sh), and
-# greylisting per RCPT on LMDB and Redis (tests/bench/greylist.sh).
+# greylisting per RCPT on LMDB and Redis (tests/bench/greylist.sh), SPF and
+# DMARC with warm caches (tests/bench/spf.sh).
 # Figures, not pass/fail: run it on an idle machine.
 set -u
 cd "$(dirname "$0")/../.."
@@ -24,8 +25,10 @@ bench() { "$root/build/milterbench" -c "$C" -n "$N" "$@" "$MSG"; }
 echo "== machine: $(nproc) cores, $(uname -r); message: $(wc -c <"$MSG") bytes; $C sessions at a time"
 
 # chainmilter, antivirus off: inbound mail gets the X-Spam headers added.
+# SPF and DMARC ask DNS: tests/bench/spf.sh measures them against the test
+# nsd; here they are off, so nothing asks this machine's resolver.
 p=$(port)
-printf 'Socket inet:%s@127.0.0.1\nSyslog no\nClamAV no\nGreylist no\n' "$p" >"$dir/cm.conf"
+printf 'Socket inet:%s@127.0.0.1\nSyslog no\nClamAV no\nGreylist no\nSPF no\nDMARC no\n' "$p" >"$dir/cm.conf"
 "$root/build/chainmilter" -f -c "$dir/cm.conf" 2>"$dir/cm.log" &
 pid=$!
 pids="$pids $pid"
@@ -40,7 +43,7 @@ kill "$pid"
 # filter has unless it sets the option.
 cc -shared -fPIC -O2 -D_GNU_SOURCE -o "$dir/no_nodelay.so" tests/bench/no_nodelay.c -ldl
 p=$(port)
-printf 'Socket inet:%s@127.0.0.1\nSyslog no\nClamAV no\nGreylist no\n' "$p" >"$dir/cm2.conf"
+printf 'Socket inet:%s@127.0.0.1\nSyslog no\nClamAV no\nGreylist no\nSPF no\nDMARC no\n' "$p" >"$dir/cm2.conf"
 LD_PRELOAD=$dir/no_nodelay.so "$root/build/chainmilter" -f -c "$dir/cm2.conf" 2>/dev/null &
 pid=$!
 pids="$pids $pid"
@@ -60,7 +63,7 @@ else
 	build/chainmilter keygen -b 2048 -d example.org -s bench -D "$dir/keys" >/dev/null
 fi
 p=$(port)
-printf 'Socket inet:%s@127.0.0.1\nSyslog no\nClamAV no\nNameservers 127.0.0.1@9\nInternalHosts 127.0.0.1, 192.0.2.0/24\nDomain example.org\nSelector bench\nKeyFile %s\nCanonicalization relaxed/relaxed\n' \
+printf 'Socket inet:%s@127.0.0.1\nSyslog no\nClamAV no\nGreylist no\nNameservers 127.0.0.1@9\nInternalHosts 127.0.0.1, 192.0.2.0/24\nDomain example.org\nSelector bench\nKeyFile %s\nCanonicalization relaxed/relaxed\n' \
 	"$p" "$dir/keys/bench.private" >"$dir/cmsign.conf"
 "$root/build/chainmilter" -f -c "$dir/cmsign.conf" 2>"$dir/cmsign.log" &
 pid=$!
@@ -68,6 +71,18 @@ pids="$pids $pid"
 wait_port "$p"
 echo "== chainmilter: signing RSA-2048 relaxed/relaxed (outbound: client in InternalHosts)"
 bench -l chainmilter-sign -s "inet:$p@127.0.0.1" -i 192.0.2.1 -p "$pid" -k 1
+kill "$pid"
+# The same outbound mail with DKIM off: the difference in CPU per message
+# is what signing costs in the daemon.
+p=$(port)
+sed -e "s/^Socket .*/Socket inet:$p@127.0.0.1/" "$dir/cmsign.conf" >"$dir/cmnosign.conf"
+echo "DKIM no" >>"$dir/cmnosign.conf"
+"$root/build/chainmilter" -f -c "$dir/cmnosign.conf" 2>"$dir/cmnosign.log" &
+pid=$!
+pids="$pids $pid"
+wait_port "$p"
+echo "== chainmilter: the same outbound mail, DKIM off (signing's baseline)"
+bench -l chainmilter-nosign -s "inet:$p@127.0.0.1" -i 192.0.2.1 -p "$pid" -k 1
 kill "$pid"
 
 if command -v opendkim >/dev/null; then
@@ -130,8 +145,8 @@ avbench() { # LABEL SOCKET PID FILE N
 }
 
 p=$(port)
-printf 'Socket inet:%s@127.0.0.1\nSyslog no\nGreylist no\nClamAVDatabaseDirectory %s\n' "$p" "$db" \
-	>"$dir/cmav.conf"
+printf 'Socket inet:%s@127.0.0.1\nSyslog no\nGreylist no\nSPF no\nDMARC no\nClamAVDatabaseDirectory %s\n' \
+	"$p" "$db" >"$dir/cmav.conf"
 "$root/build/chainmilter" -f -c "$dir/cmav.conf" 2>"$dir/cmav.log" &
 pid=$!
 pids="$pids $pid"
@@ -190,3 +205,5 @@ sh tests/bench/dns.sh
 sh tests/bench/store.sh
 # Greylisting's cost per RCPT check with every triplet passed, LMDB and Redis.
 sh tests/bench/greylist.sh
+# SPF and DMARC with the DNS cache warm.
+sh tests/bench/spf.sh

@@ -13,8 +13,12 @@ W=$TB_DIR/work
 mkdir -p "$W"
 
 tb_sink_start || exit 1
+# SPF and DMARC would add their scores to the exact ones asserted here;
+# t_spf.sh and t_dmarc.sh test them through Postfix.
 tb_milter_start main <<EOF || exit 1
 AuthservID mx.test.example
+SPF no
+DMARC no
 EOF
 tb_postfix_start "$MILTER_PORT_main" </dev/null || exit 1
 conf=$MILTER_CONF_main
@@ -26,6 +30,8 @@ reconfigure() {
 		echo "Socket inet:$MILTER_PORT_main@127.0.0.1"
 		echo "TemporaryDirectory $TB_DIR"
 		echo "AuthservID mx.test.example"
+		echo "SPF no"
+		echo "DMARC no"
 		printf '%s\n' "$@"
 	} >"$conf"
 	kill -HUP "$MILTER_PID_main"

@@ -93,7 +93,7 @@ check "it names the SigningTable's unknown key" \
 	grep -qF "$TB_DIR/bad.conf:4: SigningTable: $TB_DIR/st:2: key \"k2\" is not in the KeyTable" "$TB_DIR/bad.out"
 check "it names the missing key file, with the KeyTable line naming it" \
 	grep -qF "KeyTable: $TB_DIR/kt:1: $TB_DIR/missing.private: No such file or directory" "$TB_DIR/bad.out"
-printf 'ClamAV no\nDomain example.org\nSelector ed\nKeyFile %s\n' "$ETC/dkim/ed.private" >"$TB_DIR/open.conf"
+printf 'ClamAV no\nDomain example.org\nSelector ed\nKeyFile %s\nGreylist no\n' "$ETC/dkim/ed.private" >"$TB_DIR/open.conf"
 "$REAL_BIN" -n -c "$TB_DIR/open.conf" >"$TB_DIR/open.out" 2>&1
 check "a key others can read: refused, file, mode and what is wanted" \
 	grep -qF "$TB_DIR/open.conf:4: KeyFile: $ETC/dkim/ed.private: mode 0644 lets others read it (want 0600, or 0640 with group root); or set RequireSafeKeys no" \

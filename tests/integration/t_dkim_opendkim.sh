@@ -34,6 +34,8 @@ until [ -S "$TB_DIR/opendkim.sock" ]; do
 done
 tb_milter_start main <<EOF || exit 1
 AuthservID mx.test.example
+SPF no
+DMARC no
 EOF
 
 M=$TB_DIR/msg.eml

@@ -11,9 +11,13 @@ printf '# postgrey format\n/^mx\\.friendly\\.example$/\n198.18.0.0/15\n' >"$TB_D
 printf 'postmaster@\n' >"$TB_DIR/recipients"
 
 tb_sink_start || exit 1
+# SPF and DMARC off: the test senders forge example.net, whose DMARC
+# policy would make spam of them; t_spf.sh checks GreylistSkipSPFPass.
 tb_milter_start main <<EOF || exit 1
 AuthservID mx.test.example
 ClamAV no
+SPF no
+DMARC no
 Greylist yes
 GreylistStore lmdb:$DB
 GreylistDelay 2
@@ -36,7 +40,7 @@ check "first attempt: 451 4.7.1 at RCPT with the time to wait" \
 	grep -qx 'RCPT <rcpt@example.org> 451 4.7.1 Greylisted, please try again in 2 seconds' "$out"
 check "first attempt: no DATA" sh -c "! grep -q '^DATA' '$out'"
 check "first attempt: logged as Greylisted with greylist=new" \
-	grep -q 'Greylisted, ip=192.0.2.1 <sender@example.net> -> <rcpt@example.org>, dir=in greylist=new ' "$LOG"
+	grep -q 'Greylisted, ip=192.0.2.1 <sender@example.net> -> <rcpt@example.org>, dir=in .*greylist=new ' "$LOG"
 check "chainmilter greylist show: the triplet waits" \
 	sh -c "'$CM_BIN' greylist show 192.0.2.1 sender@example.net rcpt@example.org -c '$CONF' |
 	       grep -q '^triplet 192.0.2.0/24 sender@example.net rcpt@example.org state=waiting '"
@@ -48,7 +52,7 @@ tb_smtp --xclient 203.0.113.1 --from a@example.net --to r1@example.org --to r2@e
 tb_smtp --xclient 192.0.2.1 --from sender@example.net --to rcpt@example.org >"$out"
 check "early retry: 451 4.7.1 again" grep -q '^RCPT <rcpt@example.org> 451 4.7.1 Greylisted' "$out"
 check "early retry: logged with greylist=early" \
-	grep -q 'Greylisted, ip=192.0.2.1 <sender@example.net> -> <rcpt@example.org>, dir=in greylist=early ' "$LOG"
+	grep -q 'Greylisted, ip=192.0.2.1 <sender@example.net> -> <rcpt@example.org>, dir=in .*greylist=early ' "$LOG"
 
 # 3. After the delay, from another address of the same /24: delivered, with
 # X-Greylist; a second recipient in the same transaction is greylisted on
@@ -67,7 +71,7 @@ check "it arrives with X-Greylist: delayed N seconds by chainmilter-VERSION at H
 	grep -q '^X-Greylist: delayed [2-9] seconds by chainmilter-[0-9.]* at [^;]*; ' "$h"
 check "for the one recipient that passed" grep -q '^To: <rcpt@example.org>' "$h"
 check "summary line: Passed CLEAN with greylist=passed" \
-	grep -q 'Passed CLEAN, ip=192.0.2.77 <sender@example.net> -> <rcpt@example.org>, dir=in greylist=passed ' "$LOG"
+	grep -q 'Passed CLEAN, ip=192.0.2.77 <sender@example.net> -> <rcpt@example.org>, dir=in .*greylist=passed ' "$LOG"
 check "chainmilter greylist list: the triplet passed after the delay" \
 	sh -c "'$CM_BIN' greylist list -c '$CONF' | grep -q '^triplet 192.0.2.0/24 sender@example.net rcpt@example.org state=passed .* delayed=[2-9]s '"
 
@@ -87,7 +91,7 @@ check "the client network is logged as auto-whitelisted" \
 tb_smtp --xclient 203.0.113.99 --from someone@else.example --to r3@example.org >"$out"
 check "auto-whitelisted /24: a new triplet passes at once" grep -q '^RCPT <r3@example.org> 250 ' "$out"
 check "logged with greylist=white" \
-	grep -q 'ip=203.0.113.99 <someone@else.example> -> <r3@example.org>, dir=in greylist=white ' "$LOG"
+	grep -q 'ip=203.0.113.99 <someone@else.example> -> <r3@example.org>, dir=in .*greylist=white ' "$LOG"
 check "chainmilter greylist show 203.0.113.5: passes=2 whitelisted=yes" \
 	sh -c "'$CM_BIN' greylist show 203.0.113.5 -c '$CONF' | grep -q '^client 203.0.113.0/24 passes=2 whitelisted=yes '"
 
@@ -115,7 +119,7 @@ tb_smtp --xclient 198.51.100.6 --to postmaster@example.org --to new5@example.org
 check "recipient postmaster@ whitelisted, another one greylisted in the same transaction" \
 	sh -c "grep -q '^RCPT <postmaster@example.org> 250' '$out' && grep -q '^RCPT <new5@example.org> 451' '$out'"
 check "logged with greylist=white" \
-	grep -q 'ip=198.51.100.6 <sender@example.net> -> <postmaster@example.org>, dir=in greylist=white ' "$LOG"
+	grep -q 'ip=198.51.100.6 <sender@example.net> -> <postmaster@example.org>, dir=in .*greylist=white ' "$LOG"
 
 # 8. Editing the store while the daemon runs.
 grey delete 192.0.2.1 sender@example.net rcpt@example.org >"$out"

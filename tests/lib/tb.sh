@@ -127,8 +127,13 @@ tb_milter_start() {
 		[ -d "$TB_DIR/clamav" ] || tb_clamav_db "$TB_DIR/clamav"
 		set -- -o "ClamAVDatabaseDirectory=$TB_DIR/clamav"
 	fi
-	# DNS goes to the test bed's nsd, never to this machine's resolver.
-	grep -q '^Nameservers' "$conf" || set -- "$@" -o "Nameservers=$(tb_ns)"
+	# DNS goes to the test bed's nsd, never to this machine's resolver; it
+	# is started here if the test did not, so that no lookup waits for a
+	# deadline (a port where nothing listens costs DNSTimeout per query).
+	if ! grep -q '^Nameservers' "$conf"; then
+		[ -n "${DNS_PORT:-}" ] || tb_dns_start || return 1
+		set -- "$@" -o "Nameservers=$(tb_ns)"
+	fi
 	grep -q '^Greylist[[:space:]]' "$conf" || set -- "$@" -o "Greylist=no"
 	grep -q '^GreylistStore' "$conf" ||
 		set -- "$@" -o "GreylistStore=lmdb:$TB_DIR/greylist-$name.lmdb"
@@ -287,7 +292,8 @@ tb_maillog() { cat "$TB_POSTFIX/maillog" 2>/dev/null; }
 # ---- DNS ----
 
 # tb_ns: the Nameservers value for chainmilter: the test nsd when one runs,
-# else a loopback port where nothing listens (lookups fail at once).
+# else a loopback port where nothing listens (every lookup then waits for
+# its deadline: DNSTimeout).
 tb_ns() {
 	if [ -n "${DNS_PORT:-}" ]; then echo "127.0.0.1@$DNS_PORT"; else echo "127.0.0.1@9"; fi
 }

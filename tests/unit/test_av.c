@@ -93,8 +93,9 @@ static struct cm_snapshot *load(const char *lines)
 {
 	char text[1024];
 
-	/* DKIM and greylisting off: their fields and symbols are tested elsewhere. */
-	snprintf(text, sizeof(text), "DKIM no\nGreylist no\nClamAVDatabaseDirectory %s\n%s", dbdir,
+	/* No DNS, DKIM or greylist store here: those checks have their own tests. */
+	snprintf(text, sizeof(text),
+	         "DKIM no\nSPF no\nDMARC no\nGreylist no\nClamAVDatabaseDirectory %s\n%s", dbdir,
 	         lines);
 	return snap_load(cmt_tempfile(text), NULL, 0);
 }
@@ -136,7 +137,11 @@ static void run_msg(const char *ip, const char *extra_header, const char *body, 
 	c->leadspc = true;
 	cb_mail(c, "<sender@example.net>", &mac, &d);
 	cb_rcpt(c, "<rcpt@example.org>", &mac, &d);
+	/* The fields every mail program writes: the spam rules score their absence. */
+	cb_header(c, "Date", " Tue, 4 Jun 2024 09:12:40 +0200");
+	cb_header(c, "Message-ID", " <20240604071240.1@example.net>");
 	cb_header(c, "From", " sender@example.net");
+	cb_header(c, "To", " rcpt@example.org");
 	if (extra_header != NULL)
 		cb_header(c, "X-Virus-Status", extra_header);
 	cb_header(c, "Subject", " test");

@@ -26,9 +26,12 @@ static void with_config(const char *lines)
 	char text[1024];
 	struct cm_snapshot *snap;
 
-	/* No virus signatures, greylist store or DKIM here: those checks have their own tests. */
-	snprintf(text, sizeof(text),
-	         "AuthservID mx.test.example\nClamAV no\nGreylist no\nDKIM no\n%s", lines);
+	/* No virus signatures, DNS, DKIM or greylist store here: those checks
+	 * have their own tests. */
+	snprintf(
+	    text, sizeof(text),
+	    "AuthservID mx.test.example\nClamAV no\nSPF no\nDMARC no\nGreylist no\nDKIM no\n%s",
+	    lines);
 	snap = snap_load(cmt_tempfile(text), NULL, 0);
 	assert_non_null(snap);
 	if (conf_nerrors(snap->conf) > 0)
@@ -53,7 +56,11 @@ static void run_msg(struct mctx *c, const char *extra_headers, const char *body,
 	assert_int_equal(d.action, CM_ACT_NONE);
 	cb_rcpt(c, "<rcpt@example.org>", &mac, &d);
 	assert_int_equal(d.action, CM_ACT_NONE);
+	/* The fields every mail program writes: the spam rules score their absence. */
+	cb_header(c, "Date", " Tue, 4 Jun 2024 09:12:40 +0200");
+	cb_header(c, "Message-ID", " <20240604071240.1@example.net>");
 	cb_header(c, "From", " sender@example.net");
+	cb_header(c, "To", " rcpt@example.org");
 	if (extra_headers != NULL) {
 		char name[64];
 		const char *colon = strchr(extra_headers, ':');
@@ -71,6 +78,7 @@ static void run_msg(struct mctx *c, const char *extra_headers, const char *body,
 
 		n += snprintf(r->headers + n, sizeof(r->headers) - n, "%s %s: %s\n",
 		              e->op == CM_HDR_DELETE    ? "delete"
+		              : e->op == CM_HDR_CHANGE  ? "change"
 		              : e->op == CM_HDR_PREPEND ? "prepend"
 		                                        : "append",
 		              e->name, e->value != NULL ? e->value : "");
@@ -312,7 +320,7 @@ static void test_summary_line(void **state)
 	mlog_format_summary(&c->m, r.d.word, &r.d, 3, line, sizeof(line));
 	assert_string_equal(line, "4QTEST1: Passed SPAM, ip=192.0.2.1 <sender@example.net> -> "
 	                          "<rcpt@example.org>, dir=in score=1000.0/5.0 tests=[GTUBE=1000] "
-	                          "size=113 time=3ms");
+	                          "size=217 time=3ms");
 	cb_close(&c);
 	snap_install(NULL);
 }
@@ -338,6 +346,51 @@ static void test_messages_in_one_session(void **state)
 	snap_install(NULL);
 }
 
+static void test_subject_tag(void **state)
+{
+	struct mctx *c;
+	struct run r;
+	char body[256];
+
+	with_config("SpamSubjectTag ***SPAM***\n");
+	c = session("192.0.2.1");
+	snprintf(body, sizeof(body), "%s\r\n", gtube);
+	run_msg(c, NULL, body, NULL, &r);
+	/* The subject is changed in place, before anything else. */
+	assert_true(strncmp(r.headers, "change Subject: ***SPAM*** test\n", 32) == 0);
+	/* Below SpamTag2Level the subject stays. */
+	run_msg(c, NULL, "Hello\r\n", NULL, &r);
+	assert_null(strstr(r.headers, "Subject"));
+	/* An already tagged subject is not tagged twice. */
+	run_msg(c, "Subject: ***SPAM*** earlier", body, NULL, &r);
+	assert_null(strstr(r.headers, "change Subject"));
+	cb_close(&c);
+	snap_install(NULL);
+}
+
+static void test_amavis_status(void **state)
+{
+	struct mctx *c;
+	struct run r;
+	char body[256];
+
+	with_config("SpamStatusStyle amavis\nScore GTUBE 999.125\n");
+	c = session("192.0.2.1");
+	snprintf(body, sizeof(body), "%s\r\n", gtube);
+	run_msg(c, NULL, body, NULL, &r);
+	assert_string_equal(r.headers,
+	                    "prepend X-Spam-Flag: YES\n"
+	                    "prepend X-Spam-Score: 999.125\n"
+	                    "prepend X-Spam-Level: "
+	                    "**************************************************\n"
+	                    "prepend X-Spam-Status: Yes, score=999.125 tagged_above=-999 "
+	                    "required=5\n\ttests=[GTUBE=999.125] autolearn=no "
+	                    "autolearn_force=no\n");
+	cb_done(c);
+	cb_close(&c);
+	snap_install(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -351,6 +404,8 @@ int main(void)
 	    cmocka_unit_test(test_spool_to_disk),
 	    cmocka_unit_test(test_summary_line),
 	    cmocka_unit_test(test_messages_in_one_session),
+	    cmocka_unit_test(test_subject_tag),
+	    cmocka_unit_test(test_amavis_status),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -242,8 +242,8 @@ static void with_config(const char *lines)
 	char text[2048];
 	struct cm_snapshot *snap;
 
-	snprintf(text, sizeof(text), "ClamAV no\nSpamScoring no\nAuthservID mx.test.example\n%s",
-	         lines);
+	snprintf(text, sizeof(text),
+	         "ClamAV no\nGreylist no\nSpamScoring no\nAuthservID mx.test.example\n%s", lines);
 	snap = snap_load(cmt_tempfile(text), NULL, 0);
 	assert_non_null(snap);
 	if (conf_nerrors(snap->conf) > 0)

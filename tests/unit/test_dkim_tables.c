@@ -372,7 +372,8 @@ static void config_errors(const char *lines, const char *expected)
 	struct cm_snapshot *snap;
 	size_t i;
 
-	snprintf(text, sizeof(text), "ClamAV no\n%s", lines);
+	/* The lines given start at line 2. */
+	snprintf(text, sizeof(text), "ClamAV no\n%s\nGreylist no\n", lines);
 	path = cmt_tempfile(text);
 	snap = snap_load(path, NULL, 0);
 	assert_non_null(snap);
@@ -395,7 +396,7 @@ static void config_ok(const char *lines)
 	const char *path;
 	struct cm_snapshot *snap;
 
-	snprintf(text, sizeof(text), "ClamAV no\n%s", lines);
+	snprintf(text, sizeof(text), "ClamAV no\nGreylist no\n%s", lines);
 	path = cmt_tempfile(text);
 	snap = snap_load(path, NULL, 0);
 	assert_non_null(snap);

@@ -403,7 +403,8 @@ static void with_config(const char *lines)
 
 	/* A test naming its own store comments ours out. */
 	snprintf(text, sizeof(text),
-	         "ClamAV no\nSpamScoring no\nNameservers 127.0.0.1@9\nGreylistDelay 300\n"
+	         "ClamAV no\nDKIM no\nSPF no\nDMARC no\nSpamScoring no\nNameservers "
+	         "127.0.0.1@9\nGreylistDelay 300\n"
 	         "%sGreylistStore lmdb:%s/grey%u.lmdb\n%s",
 	         strstr(lines, "GreylistStore") != NULL ? "# " : "", dir, ++conf_serial, lines);
 	snap = snap_load(cmt_tempfile(text), NULL, 0);
@@ -761,7 +762,8 @@ static void test_config_errors(void **state)
 		size_t j;
 		bool found = false;
 
-		snprintf(text, sizeof(text), "ClamAV no\nNameservers 127.0.0.1@9\n%s%s",
+		snprintf(text, sizeof(text),
+		         "ClamAV no\nDKIM no\nSPF no\nDMARC no\nNameservers 127.0.0.1@9\n%s%s",
 		         strstr(cases[i].lines, "GreylistStore")
 		             ? ""
 		             : "GreylistStore lmdb:/tmp/g.lmdb\n",

@@ -7,6 +7,8 @@ if mt.helo(conn, "mail.example.net") ~= nil then error("helo") end
 mt.macro(conn, SMFIC_MAIL, "i", "4QMT001")
 if mt.mailfrom(conn, "<sender@example.net>") ~= nil then error("mailfrom") end
 if mt.rcptto(conn, "<rcpt@example.org>") ~= nil then error("rcptto") end
+if mt.header(conn, "Date", "Tue, 4 Jun 2024 09:12:40 +0200") ~= nil then error("header") end
+if mt.header(conn, "Message-ID", "<gtube-mt@example.net>") ~= nil then error("header") end
 if mt.header(conn, "From", "sender@example.net") ~= nil then error("header") end
 if mt.header(conn, "Subject", "gtube") ~= nil then error("header") end
 if mt.eoh(conn) ~= nil then error("eoh") end
