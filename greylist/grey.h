@@ -1,7 +1,7 @@
 /*
  * grey - what the greylisting module's files share: its settings, the
  * triplet keys (triplet.c), the stored records and the state machine
- * (record.c), the whitelists (whitelist.c, regex.c). Nothing here talks to
+ * (record.c), the whitelists (whitelist.c). Nothing here talks to
  * the MTA or the store; grey.c and admin.c do.
  */
 #ifndef GREY_H
@@ -121,7 +121,6 @@ bool grey_client_touch(const struct grey_client *old, long long now, const struc
 
 /* ---- whitelists (whitelist.c) ---- */
 
-struct grey_re;
 struct grey_wl;
 
 /* A report callback for problems in a file: "FILE:LINE: text". */
@@ -144,13 +143,5 @@ bool grey_wl_client(const struct grey_wl *wl, const struct ip_addr *ip, const ch
 /* Senders and recipients: the address against user@domain, user@, domain,
  * /regex/ entries. */
 bool grey_wl_address(const struct grey_wl *wl, const char *addr);
-
-/* ---- regular expressions (regex.c: the only includer of pcre2.h) ---- */
-
-/* Case-insensitive, unanchored, as postgrey's qr{...}i. */
-struct grey_re *grey_re_compile(const char *pattern, char *why, size_t why_size);
-/* 1 match, 0 no match, -1 the match gave up (too much backtracking). */
-int grey_re_match(const struct grey_re *re, const char *subject, size_t len);
-void grey_re_free(struct grey_re *re);
 
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../lib/regex.h"
 #include "grey.h"
 
 enum wl_type { WL_REGEX, WL_NET, WL_HOST, WL_ADDR, WL_USER, WL_DOMAIN, WL_EXACT_DOMAIN };
@@ -18,8 +19,8 @@ enum wl_type { WL_REGEX, WL_NET, WL_HOST, WL_ADDR, WL_USER, WL_DOMAIN, WL_EXACT_
 struct wl_entry {
 	enum wl_type type;
 	struct ip_net net;
-	struct grey_re *re;
-	char *text; /* lower case: host, address, user or domain */
+	struct rx *re; /* case-insensitive, unanchored, as postgrey's qr{...}i */
+	char *text;    /* lower case: host, address, user or domain */
 	size_t len;
 };
 
@@ -46,7 +47,7 @@ void grey_wl_free(struct grey_wl **wlp)
 	if (wl == NULL)
 		return;
 	for (i = 0; i < wl->n; i++) {
-		grey_re_free(wl->v[i].re);
+		rx_free(&wl->v[i].re);
 		free(wl->v[i].text);
 	}
 	free(wl->v);
@@ -135,25 +136,14 @@ static int parse_ip(const char *s, struct ip_net *net)
 
 static int add_regex(struct grey_wl *wl, const char *pat, size_t len, char *why, size_t wsize)
 {
-	char *p = malloc(len + 1);
-	struct wl_entry *e;
+	struct wl_entry *e = push(wl);
 
-	if (p == NULL) {
-		snprintf(why, wsize, "out of memory");
-		return -1;
-	}
-	memcpy(p, pat, len);
-	p[len] = '\0';
-	e = push(wl);
 	if (e == NULL) {
-		free(p);
 		snprintf(why, wsize, "out of memory");
 		return -1;
 	}
 	e->type = WL_REGEX;
-	e->re = grey_re_compile(p, why, wsize);
-	free(p);
-	if (e->re == NULL) {
+	if (rx_compile(pat, len, "i", &e->re, why, wsize) < 0) {
 		wl->n--;
 		return -1;
 	}
@@ -296,7 +286,7 @@ static bool ends_with_label(const char *s, size_t len, const char *suffix, size_
 
 static bool regex_hit(const struct wl_entry *e, const char *s, size_t len)
 {
-	return grey_re_match(e->re, s, len) == 1;
+	return rx_match(e->re, s, len) == 1;
 }
 
 bool grey_wl_client(const struct grey_wl *wl, const struct ip_addr *ip, const char *hostname)

@@ -1,7 +1,7 @@
 /*
  * match - running a rule set on one message view: each plain rule once,
  * then the meta rules in dependency order over the values found. Regex
- * work is bounded per match by spam/regex.c; a rule stopped by a limit
+ * work is bounded per match by lib/regex.c; a rule stopped by a limit
  * counts as no match and is reported to the caller, who logs it.
  */
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 
 #include "../lib/buf.h"
 #include "builtin.h"
-#include "regex.h"
+#include "../lib/regex.h"
 #include "rules.h"
 
 #define MAX_ADDRS 256
@@ -18,7 +18,7 @@
 struct run {
 	const struct spam_ruleset *rs;
 	const struct spam_view *v;
-	struct spam_re_scratch *sc;
+	struct rx_scratch *sc;
 	long *values;
 	const char *all[2]; /* "ALL": decoded, raw; built when first asked for */
 	size_t all_len[2];
@@ -34,7 +34,7 @@ static long count(struct run *ru, const struct spam_rule *r, const char *s, size
 
 	if (s == NULL)
 		return 0;
-	n = spam_re_count(r->re, s, len, want, ru->sc);
+	n = rx_count(r->re, s, len, want, ru->sc);
 	if (n < 0) {
 		if (ru->limited++ == 0)
 			ru->slow = r->name;
@@ -275,13 +275,13 @@ int spam_rules_run(const struct spam_ruleset *rs, const struct spam_view *v, lon
 	struct run ru = {.rs = rs, .v = v, .values = values};
 	size_t i;
 
-	ru.sc = spam_re_scratch_new();
+	ru.sc = rx_scratch_new();
 	if (ru.sc == NULL)
 		return -1;
 	/* Plain rules come first in a finished set, metas after what they read. */
 	for (i = 0; i < rs->n && !ru.oom; i++)
 		values[i] = rule_value(&ru, rs->rules[i]);
-	spam_re_scratch_free(&ru.sc);
+	rx_scratch_free(&ru.sc);
 	if (slow_r != NULL)
 		*slow_r = ru.slow;
 	return ru.oom ? -1 : ru.limited;

@@ -18,7 +18,7 @@
 #include <sys/types.h>
 
 #include "builtin.h"
-#include "regex.h"
+#include "../lib/regex.h"
 
 struct parse {
 	struct spam_ruleset *rs;
@@ -74,7 +74,7 @@ static void rule_free(struct spam_rule *r)
 	free(r->field);
 	free(r->pattern);
 	free(r->arg);
-	spam_re_free(&r->re);
+	rx_free(&r->re);
 	for (i = 0; i < r->n_code; i++)
 		free(r->code[i].name);
 	free(r->code);
@@ -164,7 +164,7 @@ static const char *regex_literal(struct parse *ps, struct spam_rule *r, const ch
 	flags[nf] = '\0';
 	r->pattern = strndup(start, (size_t)(p - start));
 	if (r->pattern == NULL ||
-	    spam_re_compile(start, (size_t)(p - start), flags, &r->re, err, sizeof(err)) < 0) {
+	    rx_compile(start, (size_t)(p - start), flags, &r->re, err, sizeof(err)) < 0) {
 		ERR(ps, "%s: /%.*s/%s: %s", r->name, (int)(p - start), start, flags,
 		    r->pattern == NULL ? "out of memory" : err);
 		return NULL;

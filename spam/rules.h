@@ -43,8 +43,8 @@
 
 #include "view.h"
 
-struct spam_re;
-struct spam_re_scratch;
+struct rx;
+struct rx_scratch;
 struct spam_test;
 
 enum spam_kind {
@@ -95,10 +95,10 @@ struct spam_rule {
 	enum spam_kind kind;
 	char *field; /* header rules */
 	enum spam_hmod mod;
-	bool negate;        /* !~ */
-	struct spam_re *re; /* header, body, rawbody, full, uri */
-	char *pattern;      /* as written, for messages */
-	long min;           /* >= N */
+	bool negate;   /* !~ */
+	struct rx *re; /* header, body, rawbody, full, uri */
+	char *pattern; /* as written, for messages */
+	long min;      /* >= N */
 	const struct spam_test *test;
 	char *arg;
 	struct spam_meta_op *code;

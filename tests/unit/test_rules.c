@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "../../lib/buf.h"
-#include "../../spam/regex.h"
+#include "../../lib/regex.h"
 #include "../../spam/rules.h"
 #include "../../spam/view.h"
 

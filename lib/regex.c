@@ -11,20 +11,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-struct spam_re {
+struct rx {
 	pcre2_code *code;
 	pcre2_match_context *mctx; /* limits; read-only once built, so shared */
 };
 
-struct spam_re_scratch {
+struct rx_scratch {
 	pcre2_match_data *md;
 };
 
-int spam_re_compile(const char *pattern, size_t len, const char *flags, struct spam_re **re_r,
-                    char *err, size_t err_size)
+int rx_compile(const char *pattern, size_t len, const char *flags, struct rx **re_r, char *err,
+               size_t err_size)
 {
 	uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_NEVER_BACKSLASH_C;
-	struct spam_re *re;
+	struct rx *re;
 	PCRE2_SIZE where;
 	int code;
 	const char *f;
@@ -72,16 +72,16 @@ int spam_re_compile(const char *pattern, size_t len, const char *flags, struct s
 		snprintf(err, err_size, "out of memory");
 		return -1;
 	}
-	pcre2_set_match_limit(re->mctx, SPAM_RE_MATCH_LIMIT);
-	pcre2_set_depth_limit(re->mctx, SPAM_RE_MATCH_LIMIT / 10);
+	pcre2_set_match_limit(re->mctx, RX_MATCH_LIMIT);
+	pcre2_set_depth_limit(re->mctx, RX_MATCH_LIMIT / 10);
 	pcre2_set_heap_limit(re->mctx, 20 * 1024); /* KiB, for the interpreter */
 	*re_r = re;
 	return 0;
 }
 
-void spam_re_free(struct spam_re **rep)
+void rx_free(struct rx **rep)
 {
-	struct spam_re *re = *rep;
+	struct rx *re = *rep;
 
 	if (re == NULL)
 		return;
@@ -91,9 +91,9 @@ void spam_re_free(struct spam_re **rep)
 	*rep = NULL;
 }
 
-struct spam_re_scratch *spam_re_scratch_new(void)
+struct rx_scratch *rx_scratch_new(void)
 {
-	struct spam_re_scratch *sc = calloc(1, sizeof(*sc));
+	struct rx_scratch *sc = calloc(1, sizeof(*sc));
 
 	if (sc == NULL)
 		return NULL;
@@ -106,7 +106,7 @@ struct spam_re_scratch *spam_re_scratch_new(void)
 	return sc;
 }
 
-void spam_re_scratch_free(struct spam_re_scratch **sp)
+void rx_scratch_free(struct rx_scratch **sp)
 {
 	if (*sp == NULL)
 		return;
@@ -115,8 +115,7 @@ void spam_re_scratch_free(struct spam_re_scratch **sp)
 	*sp = NULL;
 }
 
-long spam_re_count(const struct spam_re *re, const char *s, size_t len, long max,
-                   struct spam_re_scratch *sc)
+long rx_count(const struct rx *re, const char *s, size_t len, long max, struct rx_scratch *sc)
 {
 	PCRE2_SIZE off = 0, *ov;
 	long n = 0;
@@ -140,4 +139,16 @@ long spam_re_count(const struct spam_re *re, const char *s, size_t len, long max
 			off++;
 	}
 	return n;
+}
+
+int rx_match(const struct rx *re, const char *s, size_t len)
+{
+	struct rx_scratch *sc = rx_scratch_new();
+	long n;
+
+	if (sc == NULL)
+		return -1;
+	n = rx_count(re, s, len, 1, sc);
+	rx_scratch_free(&sc);
+	return n < 0 ? -1 : n > 0;
 }
