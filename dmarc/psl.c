@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/file.h"
+
 struct dmarcc_psl {
 	char **slot;
 	size_t cap, n;
@@ -321,33 +323,15 @@ struct dmarcc_psl *dmarcc_psl_parse(const char *text, size_t len, const char **e
 
 struct dmarcc_psl *dmarcc_psl_load(const char *path, struct pool *p, const char **error_r)
 {
-	FILE *fp = fopen(path, "r");
 	struct dmarcc_psl *psl;
-	char *text = NULL;
-	size_t len = 0, cap = 0, n;
 	const char *why = NULL;
+	size_t len;
+	char *text = file_read(path, &len, &why);
 
-	if (fp == NULL) {
-		*error_r = pool_printf(p, "%s: %s", path, strerror(errno));
+	if (text == NULL) {
+		*error_r = pool_printf(p, "%s: %s", path, why);
 		return NULL;
 	}
-	do {
-		if (cap - len < 65536) {
-			char *t = realloc(text, cap + 262144);
-
-			if (t == NULL) {
-				free(text);
-				fclose(fp);
-				*error_r = "out of memory";
-				return NULL;
-			}
-			text = t;
-			cap += 262144;
-		}
-		n = fread(text + len, 1, cap - len, fp);
-		len += n;
-	} while (n > 0);
-	fclose(fp);
 	psl = dmarcc_psl_parse(text, len, &why);
 	free(text);
 	if (psl == NULL)

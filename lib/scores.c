@@ -200,3 +200,17 @@ int scores_parse(struct cm_scores *s, const char *text, const char *file,
 	}
 	return count;
 }
+
+void scores_format(double v, char *out, size_t size)
+{
+	size_t n;
+
+	snprintf(out, size, "%.3f", v);
+	n = strlen(out);
+	while (n > 0 && out[n - 1] == '0')
+		out[--n] = '\0';
+	if (n > 0 && out[n - 1] == '.')
+		out[--n] = '\0';
+	if (strcmp(out, "-0") == 0)
+		snprintf(out, size, "0");
+}

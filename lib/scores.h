@@ -24,5 +24,8 @@ int scores_set_line(struct cm_scores *s, const char *line);
 int scores_set(struct cm_scores *s, const char *name, double score);
 bool scores_lookup(const struct cm_scores *s, const char *name, double *score_r);
 size_t scores_count(const struct cm_scores *s);
+/* A score as the log line and amavis's X-Spam-Status write it: up to three
+ * decimals, no trailing zeros, no exponent (1.2, 1000, -0.05, 0). */
+void scores_format(double v, char *out, size_t size);
 
 #endif

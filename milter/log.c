@@ -11,6 +11,7 @@
 
 #include "../lib/buf.h"
 #include "../lib/log.h"
+#include "../lib/scores.h"
 #include "chain.h"
 #include "verdict.h"
 
@@ -48,19 +49,12 @@ void mlog_close(void)
 	to_syslog = false;
 }
 
-/* 1.2, 1000, -0.05: up to three decimals, no trailing zeros, no exponent. */
 static void format_score(struct buf *b, double score)
 {
 	char num[64];
-	size_t n;
 
-	snprintf(num, sizeof(num), "%.3f", score);
-	n = strlen(num);
-	while (n > 0 && num[n - 1] == '0')
-		num[--n] = '\0';
-	if (n > 0 && num[n - 1] == '.')
-		num[--n] = '\0';
-	buf_puts(b, strcmp(num, "-0") == 0 ? "0" : num);
+	scores_format(score, num, sizeof(num));
+	buf_puts(b, num);
 }
 
 void mlog_format_summary(const struct cm_msg *m, const char *word, const struct cm_decision *d,

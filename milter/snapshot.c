@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../lib/dns.h"
+#include "../lib/file.h"
 #include "../lib/log.h"
 #include "../lib/pool.h"
 #include "../lib/scores.h"
@@ -163,39 +164,6 @@ static void report_score(void *arg, const char *msg)
 	conf_error(((struct score_report *)arg)->conf, "%s", msg);
 }
 
-static char *read_text(const char *path, char *why, size_t why_size)
-{
-	FILE *fp = fopen(path, "r");
-	char *text = NULL;
-	size_t len = 0, cap = 0, n;
-
-	if (fp == NULL) {
-		snprintf(why, why_size, "%s", strerror(errno));
-		return NULL;
-	}
-	for (;;) {
-		if (cap - len < 4096) {
-			char *t = realloc(text, cap + 65536);
-
-			if (t == NULL) {
-				snprintf(why, why_size, "out of memory");
-				free(text);
-				fclose(fp);
-				return NULL;
-			}
-			text = t;
-			cap += 65536;
-		}
-		n = fread(text + len, 1, cap - len - 1, fp);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	text[len] = '\0';
-	fclose(fp);
-	return text;
-}
-
 static void build_scores(struct cm_snapshot *snap, const struct cm_core_conf *core)
 {
 	struct score_report rep = {snap->conf};
@@ -208,8 +176,8 @@ static void build_scores(struct cm_snapshot *snap, const struct cm_core_conf *co
 	}
 	scores_parse(snap->scores, cm_default_scores, "built-in scores", report_score, &rep);
 	if (core->scores_file[0] != '\0') {
-		char why[256];
-		char *text = read_text(core->scores_file, why, sizeof(why));
+		const char *why = NULL;
+		char *text = file_read(core->scores_file, NULL, &why);
 
 		if (text == NULL)
 			core_error(snap, "ScoresFile", "%s: cannot read: %s", core->scores_file,

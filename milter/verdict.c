@@ -15,6 +15,7 @@
 #include "../lib/buf.h"
 #include "../lib/coreconf.h"
 #include "../lib/hdr.h"
+#include "../lib/scores.h"
 #include "chain.h"
 
 #define STARS_MAX 50
@@ -158,19 +159,12 @@ static const char *tests_list(struct cm_msg *m)
 	return out;
 }
 
-/* amavis's numbers: up to three decimals, no trailing zeros (6.457, 4, -1.9). */
 static void amavis_num(struct buf *b, double v)
 {
 	char num[64];
-	size_t n;
 
-	snprintf(num, sizeof(num), "%.3f", v);
-	n = strlen(num);
-	while (n > 0 && num[n - 1] == '0')
-		num[--n] = '\0';
-	if (n > 0 && num[n - 1] == '.')
-		num[--n] = '\0';
-	buf_puts(b, strcmp(num, "-0") == 0 ? "0" : num);
+	scores_format(v, num, sizeof(num));
+	buf_puts(b, num);
 }
 
 static int cmp_symbols(const void *a, const void *b)

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "../lib/check.h"
+#include "../lib/file.h"
 #include "../lib/log.h"
 #include "../lib/msg.h"
 #include "bayes.h"
@@ -158,45 +159,6 @@ static void report_rule(void *arg, const char *msg)
 	cm_init_error(rr->ic, rr->setting, "%s", msg);
 }
 
-static char *read_file(const char *path, size_t *len_r, const char **why_r)
-{
-	FILE *fp = fopen(path, "rb");
-	char *text = NULL, *t;
-	size_t len = 0, cap = 0, n;
-
-	if (fp == NULL) {
-		*why_r = strerror(errno);
-		return NULL;
-	}
-	for (;;) {
-		if (cap - len < 4096) {
-			t = realloc(text, cap + 65536);
-			if (t == NULL) {
-				*why_r = "out of memory";
-				free(text);
-				fclose(fp);
-				return NULL;
-			}
-			text = t;
-			cap += 65536;
-		}
-		n = fread(text + len, 1, cap - len - 1, fp);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(fp)) {
-		*why_r = strerror(errno);
-		free(text);
-		fclose(fp);
-		return NULL;
-	}
-	fclose(fp);
-	text[len] = '\0';
-	*len_r = len;
-	return text;
-}
-
 static struct spam_ruleset *load_rules(struct cm_initctx *ic, const struct spam_conf *c)
 {
 	struct rule_report rr = {ic, "SpamBuiltinRules"};
@@ -211,7 +173,7 @@ static struct spam_ruleset *load_rules(struct cm_initctx *ic, const struct spam_
 	rr.setting = "SpamRulesFile";
 	for (i = 0; i < c->rule_files.n; i++) {
 		const char *path = c->rule_files.items[i].value, *why = NULL;
-		char *text = read_file(path, &len, &why);
+		char *text = file_read(path, &len, &why);
 
 		if (text == NULL) {
 			cm_init_error(ic, "SpamRulesFile", "%s: cannot read: %s", path, why);

@@ -17,19 +17,7 @@ conf=$MILTER_CONF_main
 
 # reconfigure LINES...: rewrite the config and SIGHUP; wait for the log line.
 reconfigure() {
-	n=$(grep -c 'reloaded configuration\|reload of .* failed' "$LOG")
-	{
-		echo "Socket inet:$MILTER_PORT_main@127.0.0.1"
-		echo "TemporaryDirectory $TB_DIR"
-		printf '%s\n' "$@"
-	} >"$conf"
-	kill -HUP "$MILTER_PID_main"
-	i=0
-	while [ "$(grep -c 'reloaded configuration\|reload of .* failed' "$LOG")" -le "$n" ]; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && return 1
-		sleep 0.05
-	done
+	tb_milter_reconfigure main "$@"
 }
 
 # reject

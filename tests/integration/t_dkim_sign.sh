@@ -101,7 +101,7 @@ check "inbound mail is never signed, even From a domain we sign for" \
 # 5. Each canonicalization alone, one key per reload (Domain/Selector/KeyFile).
 for c in relaxed/relaxed relaxed/simple simple/relaxed simple/simple; do
 	for k in rsa2048 ed25519; do
-		dkim_reconfigure main "AuthservID mx.test.example" "Domain example.org" \
+		tb_milter_reconfigure main "AuthservID mx.test.example" "Domain example.org" \
 			"Selector $k" "KeyFile $KEYS/$k.private" "Canonicalization $c" ||
 			fail "reload with Canonicalization $c"
 		sent "$k $c" --from alice@example.org --file "$F/bench-7k.eml" || continue
@@ -129,7 +129,7 @@ check "a changed Subject fails for Mail::DKIM" pl_says "$TB_DIR/subj.eml" \
 
 # 7. Reload with a key others may read: refused, the running keys sign on.
 chmod 644 "$KEYS/ed25519.private"
-dkim_reconfigure main "AuthservID mx.test.example" "Domain example.org" "Selector ed25519" \
+tb_milter_reconfigure main "AuthservID mx.test.example" "Domain example.org" "Selector ed25519" \
 	"KeyFile $KEYS/ed25519.private"
 check "reload with an unsafe key is refused, naming the file, its mode and what is wanted" \
 	grep -q "reload: .*KeyFile: $KEYS/ed25519.private: mode 0644 lets others read it (want 0600, or 0640 with group root); or set RequireSafeKeys no" "$LOG"

@@ -186,7 +186,7 @@ check "a forged A-R with our authserv-id is removed, ours says fail" \
 	"$(expr "$ar" : "$AR dkim=fail")" -gt 0
 
 # 7. Policies, OpenDKIM's names, in the SMTP dialogue.
-dkim_reconfigure main "AuthservID mx.test.example" "SPF no" "DMARC no" "On-BadSignature reject" \
+tb_milter_reconfigure main "AuthservID mx.test.example" "SPF no" "DMARC no" "On-BadSignature reject" \
 	"On-NoSignature reject" "On-KeyNotFound tempfail" "AlwaysAddARHeader yes" ||
 	fail "reload with policies"
 inbound "$TB_DIR/body.eml"
@@ -202,7 +202,7 @@ check "On-KeyNotFound tempfail: 451 4.7.20" \
 inbound "$TB_DIR/testing.eml"
 check "a key in test mode passes under On-NoSignature reject? no: counted as unsigned" \
 	test "$reply" = "550 5.7.20 No DKIM signature found"
-dkim_reconfigure main "AuthservID mx.test.example" "SPF no" "DMARC no" "AlwaysAddARHeader yes" \
+tb_milter_reconfigure main "AuthservID mx.test.example" "SPF no" "DMARC no" "AlwaysAddARHeader yes" \
 	"On-BadSignature quarantine"
 inbound "$M"
 is "AlwaysAddARHeader yes: dkim=none for unsigned mail" "$AR dkim=none"
@@ -231,7 +231,7 @@ check "after the 1 s DNSTimeout, not later than 5 s" test $(($(date +%s) - start
 check "logged as Tempfailed DKIM (temperror)" \
 	grep -q 'Tempfailed DKIM (temperror), ip=192.0.2.1 .* dkim=temperror .*tests=\[DKIM_TEMPFAIL=0\]' \
 	"$TB_DIR/milter-dead.log"
-dkim_reconfigure dead "AuthservID mx.test.example" "SPF no" "DMARC no" "Nameservers 127.0.0.1@$BLACKHOLE_PORT" \
+tb_milter_reconfigure dead "AuthservID mx.test.example" "SPF no" "DMARC no" "Nameservers 127.0.0.1@$BLACKHOLE_PORT" \
 	"DNSTimeout 1" "On-DNSError accept"
 inbound "$TB_DIR/py.eml"
 check "On-DNSError accept: delivered with dkim=temperror and the reason" \

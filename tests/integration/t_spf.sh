@@ -25,25 +25,7 @@ conf=$MILTER_CONF_main
 # reconfigure LINE...: a new config for the running daemon (resolving with
 # $NS), by SIGHUP.
 reconfigure() {
-	n=$(grep -c 'reloaded configuration\|reload of .* failed' "$LOG")
-	{
-		echo "Socket inet:$MILTER_PORT_main@127.0.0.1"
-		echo "TemporaryDirectory $TB_DIR"
-		echo "AuthservID mx.test.example"
-		echo "ClamAVDatabaseDirectory $TB_DIR/clamav"
-		echo "Debug spf"
-		echo "Nameservers $NS"
-		printf '%s\n' "$@"
-	} >"$conf"
-	kill -HUP "$MILTER_PID_main"
-	i=0
-	while [ "$(grep -c 'reloaded configuration\|reload of .* failed' "$LOG")" -le "$n" ]; do
-		i=$((i + 1))
-		[ $i -gt 200 ] && return 1
-		sleep 0.05
-	done
-	grep -q 'reload of .* failed' "$LOG" && return 1
-	return 0
+	tb_milter_reconfigure main "AuthservID mx.test.example" "Debug spf" "Nameservers $NS" "$@"
 }
 
 # send OUT HELO FROM [smtpclient options]: one message from 192.0.2.1.

@@ -90,28 +90,6 @@ EOP
 	tb_wait_port "$BLACKHOLE_PORT" 10
 }
 
-# dkim_reconfigure NAME LINES...: rewrite milter NAME's config (its socket
-# and TemporaryDirectory kept), SIGHUP, wait for "reloaded" or "failed".
-dkim_reconfigure() {
-	name=$1
-	shift
-	eval "port=\$MILTER_PORT_$name pid=\$MILTER_PID_$name conf=\$MILTER_CONF_$name"
-	log=$TB_DIR/milter-$name.log
-	n=$(grep -c 'reloaded configuration\|reload of .* failed' "$log")
-	{
-		echo "Socket inet:$port@127.0.0.1"
-		echo "TemporaryDirectory $TB_DIR"
-		printf '%s\n' "$@"
-	} >"$conf"
-	kill -HUP "$pid"
-	i=0
-	while [ "$(grep -c 'reloaded configuration\|reload of .* failed' "$log")" -le "$n" ]; do
-		i=$((i + 1))
-		[ $i -gt 200 ] && return 1
-		sleep 0.05
-	done
-}
-
 # b8 FILE [N]: the first 8 characters of the N-th (1) signature's b= value,
 # what header.b shows when no other signature starts the same.
 b8() {

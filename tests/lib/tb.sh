@@ -159,6 +159,31 @@ tb_milter_run() {
 	fi
 }
 
+# tb_milter_reconfigure NAME LINE...: replace milter NAME's config with these
+# lines (its Socket and TemporaryDirectory kept), SIGHUP it and wait for the
+# outcome: 0 if it reloaded, 1 if it refused the new config or never said.
+tb_milter_reconfigure() {
+	_rc_name=$1
+	shift
+	eval "_rc_port=\$MILTER_PORT_$_rc_name _rc_pid=\$MILTER_PID_$_rc_name _rc_conf=\$MILTER_CONF_$_rc_name"
+	_rc_log=$TB_DIR/milter-$_rc_name.log
+	_rc_re='reloaded configuration\|reload of .* failed'
+	_rc_n=$(grep -c "$_rc_re" "$_rc_log")
+	{
+		echo "Socket inet:$_rc_port@127.0.0.1"
+		echo "TemporaryDirectory $TB_DIR"
+		printf '%s\n' "$@"
+	} >"$_rc_conf"
+	kill -HUP "$_rc_pid"
+	_rc_i=0
+	while [ "$(grep -c "$_rc_re" "$_rc_log")" -le "$_rc_n" ]; do
+		_rc_i=$((_rc_i + 1))
+		[ $_rc_i -gt 200 ] && return 1
+		sleep 0.05
+	done
+	grep "$_rc_re" "$_rc_log" | tail -1 | grep -q 'reloaded configuration'
+}
+
 # tb_milter_stop NAME: SIGTERM, and the exit status must be 0.
 tb_milter_stop() {
 	eval "pid=\$MILTER_PID_$1"
