@@ -7,8 +7,8 @@
 # the database directory (no internet, a fresh install), this writes the
 # EICAR test signature into ./run/clamav, points the daemon at it with -o,
 # and says so: the EICAR test works, nothing else is detected. Likewise the
-# greylist store: without /var/lib/chainmilter (the admin makes it) it
-# lives in ./run/greylist.lmdb.
+# greylist and Bayes stores: without /var/lib/chainmilter (the admin makes
+# it) they live in ./run/.
 set -eu
 bin=$1 conf=$2
 set --
@@ -44,20 +44,32 @@ if [ "$av" = yes ] && ! has_signatures "$db"; then
 	echo "chainmilter:   (it fills $db), then make run again."
 	set -- -o "ClamAVDatabaseDirectory=$run"
 fi
-grey=$(setting Greylist)
-store=$(setting GreylistStore)
-case $store in
-lmdb:*)
-	file=${store#lmdb:}
-	file=${file%%\?*}
-	if [ "$grey" = yes ] && [ ! -d "$(dirname "$file")" ]; then
-		mkdir -p run
-		store="lmdb:$(pwd)/run/greylist.lmdb"
-		echo "chainmilter: $(dirname "$file") does not exist (make it, owned by UserID: README);"
-		echo "chainmilter: greylisting with the store $store instead"
-		set -- "$@" -o "GreylistStore=$store"
-	fi
-	;;
+# local_store SWITCH SETTING FILE: an LMDB store whose directory does not
+# exist yet goes to ./run/FILE for this run.
+local_store() {
+	on=$(setting "$1")
+	store=$(setting "$2")
+	case $store in
+	lmdb:*)
+		file=${store#lmdb:}
+		file=${file%%\?*}
+		if [ "$on" = yes ] && [ ! -d "$(dirname "$file")" ]; then
+			mkdir -p run
+			store="lmdb:$(pwd)/run/$3"
+			echo "chainmilter: $(dirname "$file") does not exist (make it, owned by UserID: README);"
+			echo "chainmilter: $2 is $store for this run"
+			set_args="$set_args -o $2=$store"
+		fi
+		;;
+	esac
+}
+set_args=
+local_store Greylist GreylistStore greylist.lmdb
+local_store Bayes BayesStore bayes.lmdb
+# shellcheck disable=SC2086 # the paths hold no spaces (checked here)
+case $(pwd) in
+*[[:space:]]*) echo "chainmilter: $(pwd) holds spaces: create /var/lib/chainmilter instead" ;;
+*) set -- "$@" $set_args ;;
 esac
 echo "chainmilter: starting $bin -f -c $conf $* (Ctrl-C stops it)"
 echo "chainmilter: point Postfix at it with: smtpd_milters = inet:localhost:54321"
