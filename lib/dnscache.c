@@ -11,13 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lru.h"
+
 #define MAX_TTL    86400 /* an answer is asked again after a day at most */
 #define NBUCKETS   4096
 #define MAX_RECORD (DNS_MAX_BYTES + 4096)
 
 struct entry {
-	struct entry *hnext;       /* hash chain */
-	struct entry *prev, *next; /* LRU list, most recent first */
+	struct lru_link lru; /* first: the link is the entry */
+	struct entry *hnext; /* hash chain */
 	uint32_t hash;
 	int type, rcode;
 	bool nxdomain;
@@ -33,7 +35,7 @@ struct entry {
 struct dns_cache {
 	pthread_mutex_t lock;
 	struct entry *buckets[NBUCKETS];
-	struct entry *head, *tail;
+	struct lru_list lru;
 	size_t bytes, max_bytes, entries;
 };
 
@@ -73,29 +75,6 @@ struct dns_cache *dns_cache_create(size_t max_bytes)
 	return c;
 }
 
-static void lru_unlink(struct dns_cache *c, struct entry *e)
-{
-	if (e->prev != NULL)
-		e->prev->next = e->next;
-	else
-		c->head = e->next;
-	if (e->next != NULL)
-		e->next->prev = e->prev;
-	else
-		c->tail = e->prev;
-	e->prev = e->next = NULL;
-}
-
-static void lru_front(struct dns_cache *c, struct entry *e)
-{
-	e->next = c->head;
-	if (c->head != NULL)
-		c->head->prev = e;
-	c->head = e;
-	if (c->tail == NULL)
-		c->tail = e;
-}
-
 static void drop(struct dns_cache *c, struct entry *e)
 {
 	struct entry **pp = &c->buckets[e->hash % NBUCKETS];
@@ -103,7 +82,7 @@ static void drop(struct dns_cache *c, struct entry *e)
 	while (*pp != e)
 		pp = &(*pp)->hnext;
 	*pp = e->hnext;
-	lru_unlink(c, e);
+	lru_unlink(&c->lru, &e->lru);
 	c->bytes -= e->size;
 	c->entries--;
 	free(e);
@@ -115,8 +94,8 @@ void dns_cache_free(struct dns_cache **cp)
 
 	if (c == NULL)
 		return;
-	while (c->head != NULL)
-		drop(c, c->head);
+	while (c->lru.head != NULL)
+		drop(c, (struct entry *)c->lru.head);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 	*cp = NULL;
@@ -173,8 +152,7 @@ bool dns_cache_get(struct dns_cache *c, int type, const unsigned char *wire, siz
 		e = NULL;
 	}
 	if (e != NULL) {
-		lru_unlink(c, e);
-		lru_front(c, e);
+		lru_touch(&c->lru, &e->lru);
 		hit = copy_out(e, now, p, out);
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -229,11 +207,11 @@ void dns_cache_put(struct dns_cache *c, int type, const unsigned char *wire, siz
 	old = find(c, e->hash, type, wire, wlen);
 	if (old != NULL)
 		drop(c, old);
-	while (c->tail != NULL && c->bytes + size > c->max_bytes)
-		drop(c, c->tail);
+	while (c->lru.tail != NULL && c->bytes + size > c->max_bytes)
+		drop(c, (struct entry *)c->lru.tail);
 	e->hnext = c->buckets[e->hash % NBUCKETS];
 	c->buckets[e->hash % NBUCKETS] = e;
-	lru_front(c, e);
+	lru_push_front(&c->lru, &e->lru);
 	c->bytes += size;
 	c->entries++;
 	pthread_mutex_unlock(&c->lock);

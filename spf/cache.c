@@ -11,11 +11,12 @@
 #include <strings.h>
 #include <time.h>
 
+#include "../lib/lru.h"
 #include "macro.h"
 
 struct spfc_entry {
-	struct spfc_entry *hnext;       /* hash chain */
-	struct spfc_entry *prev, *next; /* LRU list, most recent first */
+	struct lru_link lru;      /* first: the link is the entry */
+	struct spfc_entry *hnext; /* hash chain */
 	unsigned hash;
 	long expires;
 	struct ip_addr ip;
@@ -33,7 +34,7 @@ struct spfc_cache {
 	struct spfc_entry **buckets;
 	size_t n_buckets, n, max;
 	long ttl;
-	struct spfc_entry *head, *tail;
+	struct lru_list lru;
 };
 
 enum { S_IDENTITY, S_DOMAIN, S_SENDER, S_RAW, S_HELO, S_MECH, S_EXP, S_PROBLEM, S_N };
@@ -85,11 +86,11 @@ struct spfc_cache *spfc_cache_create(size_t max_entries, long ttl_s)
 void spfc_cache_free(struct spfc_cache **cp)
 {
 	struct spfc_cache *c = *cp;
-	struct spfc_entry *e, *next;
+	struct lru_link *e, *next;
 
 	if (c == NULL)
 		return;
-	for (e = c->head; e != NULL; e = next) {
+	for (e = c->lru.head; e != NULL; e = next) {
 		next = e->next;
 		free(e);
 	}
@@ -106,30 +107,8 @@ static void spfc_unlink(struct spfc_cache *c, struct spfc_entry *e)
 	while (*pp != e)
 		pp = &(*pp)->hnext;
 	*pp = e->hnext;
-	if (e->prev != NULL)
-		e->prev->next = e->next;
-	else
-		c->head = e->next;
-	if (e->next != NULL)
-		e->next->prev = e->prev;
-	else
-		c->tail = e->prev;
+	lru_unlink(&c->lru, &e->lru);
 	c->n--;
-}
-
-static void spfc_to_front(struct spfc_cache *c, struct spfc_entry *e)
-{
-	if (c->head == e)
-		return;
-	e->prev->next = e->next;
-	if (e->next != NULL)
-		e->next->prev = e->prev;
-	else
-		c->tail = e->prev;
-	e->prev = NULL;
-	e->next = c->head;
-	c->head->prev = e;
-	c->head = e;
 }
 
 static bool spfc_same(const char *a, const char *b)
@@ -164,7 +143,7 @@ bool spfc_cache_get(struct spfc_cache *c, const struct ip_addr *ip, const char *
 		if (e->depends &&
 		    (!spfc_same(e->str[S_RAW], sender) || !spfc_same(e->str[S_HELO], helo)))
 			continue;
-		spfc_to_front(c, e);
+		lru_touch(&c->lru, &e->lru);
 		memset(out, 0, sizeof(*out));
 		out->result = e->result;
 		out->identity = identity;
@@ -209,20 +188,15 @@ void spfc_cache_put(struct spfc_cache *c, const struct ip_addr *ip, const char *
 	e->hash = spfc_hash(ip, o->identity, o->domain);
 	e->expires = spfc_now() + c->ttl;
 	pthread_mutex_lock(&c->lock);
-	while (c->n >= c->max && c->tail != NULL) {
-		struct spfc_entry *old = c->tail;
+	while (c->n >= c->max && c->lru.tail != NULL) {
+		struct spfc_entry *old = (struct spfc_entry *)c->lru.tail;
 
 		spfc_unlink(c, old);
 		free(old);
 	}
 	e->hnext = c->buckets[e->hash & (c->n_buckets - 1)];
 	c->buckets[e->hash & (c->n_buckets - 1)] = e;
-	e->next = c->head;
-	if (c->head != NULL)
-		c->head->prev = e;
-	c->head = e;
-	if (c->tail == NULL)
-		c->tail = e;
+	lru_push_front(&c->lru, &e->lru);
 	c->n++;
 	pthread_mutex_unlock(&c->lock);
 }
