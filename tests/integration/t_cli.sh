@@ -52,12 +52,14 @@ check "and it stops on SIGTERM" tb_wait_exit "$spid" 20
 # make run (scripts/run.sh) on the sample config: without freshclam's
 # signatures it writes the EICAR test signature into ./run/clamav, points
 # the daemon at it and says so, and EICAR is refused. Without
-# /var/lib/chainmilter it keeps the greylist store in ./run and says so.
+# /var/lib/chainmilter it keeps the greylist and Bayes stores in ./run and
+# says so.
 if ! ls /var/lib/clamav/*.cvd /var/lib/clamav/*.cld >/dev/null 2>&1; then
 	p=$(tb_port)
 	{
 		cat "$SAMPLE"
 		echo "Socket inet:$p@127.0.0.1"
+		echo "Nameservers $(tb_ns)"
 	} >"$TB_DIR/run.conf"
 	mkdir -p "$TB_DIR/mr"
 	(cd "$TB_DIR/mr" && exec sh "$TB_ROOT/scripts/run.sh" "$CM_BIN" "$TB_DIR/run.conf") \
@@ -70,8 +72,10 @@ if ! ls /var/lib/clamav/*.cvd /var/lib/clamav/*.cld >/dev/null 2>&1; then
 		"$TB_DIR/run.log"
 	if [ ! -d /var/lib/chainmilter ]; then
 		check "make run: says it keeps the greylist store in ./run" \
-			grep -q "greylisting with the store lmdb:$TB_DIR/mr/run/greylist.lmdb instead" \
+			grep -q "GreylistStore is lmdb:$TB_DIR/mr/run/greylist.lmdb for this run" \
 			"$TB_DIR/run.log"
+		check "make run: and the Bayes store" \
+			grep -q "BayesStore is lmdb:$TB_DIR/mr/run/bayes.lmdb for this run" "$TB_DIR/run.log"
 	fi
 	{
 		printf 'From: <a@example.net>\r\nSubject: eicar\r\n\r\n'
@@ -149,7 +153,9 @@ check "a malformed Score line is a config error" \
 
 # chainmilter check: the offline verdict (greylisting has its own tests).
 NOGREY=Greylist=no
-"$CM_BIN" check -c "$SAMPLE" -o "$AVDB" -o "$NOGREY" -i 192.0.2.1 -f sender@example.net -r rcpt@example.org \
+# DNS only to the test bed (nothing listens there unless nsd runs).
+NS="Nameservers=$(tb_ns)"
+"$CM_BIN" check -c "$SAMPLE" -o "$AVDB" -o "$NOGREY" -o "$NS" -i 192.0.2.1 -f sender@example.net -r rcpt@example.org \
 	"$F/gtube.eml" >"$TB_DIR/out" 2>"$TB_DIR/err"
 rc=$?
 check "check: GTUBE is Passed SPAM with exit 0 (delivered)" \
@@ -159,11 +165,11 @@ check "check: prints the X-Spam-Status header that would be added" \
 check "check: prints the log line" \
 	grep -q 'Passed SPAM, ip=192.0.2.1 <sender@example.net> -> <rcpt@example.org>' "$TB_DIR/err"
 printf 'SpamDestiny reject\n' >"$TB_DIR/reject.conf"
-"$CM_BIN" check -c "$TB_DIR/reject.conf" -o "$AVDB" -o "$NOGREY" -i 192.0.2.1 <"$F/gtube.eml" >"$TB_DIR/out" 2>&1
+"$CM_BIN" check -c "$TB_DIR/reject.conf" -o "$AVDB" -o "$NOGREY" -o "$NS" -i 192.0.2.1 <"$F/gtube.eml" >"$TB_DIR/out" 2>&1
 rc=$?
 check "check: with SpamDestiny reject it prints the 554 reply and exits 1" \
 	sh -c "[ $rc -eq 1 ] && grep -qx 'reply: 554 5.7.1 Message rejected as spam' '$TB_DIR/out'"
-"$CM_BIN" check -c "$SAMPLE" -o "$AVDB" -o "$NOGREY" -i 192.0.2.1 <"$F/clean.eml" >"$TB_DIR/out" 2>&1
+"$CM_BIN" check -c "$SAMPLE" -o "$AVDB" -o "$NOGREY" -o "$NS" -i 192.0.2.1 <"$F/clean.eml" >"$TB_DIR/out" 2>&1
 check "check: a clean message is Passed CLEAN" grep -qx 'verdict: Passed CLEAN' "$TB_DIR/out"
 "$CM_BIN" no-such-command >"$TB_DIR/out" 2>&1
 check "an unknown subcommand exits 2 and lists the commands" \

@@ -163,7 +163,7 @@ check "list: the IPv6 client is keyed by its /64" \
 
 # An 8-bit local part and an address literal (through chainmilter check,
 # on the same store beside the daemon).
-"$CM_BIN" check -c "$CONF" -i 192.0.2.1 -f "$(printf 'j\303\266rg@example.net')" \
+"$CM_BIN" check -c "$CONF" -o "Nameservers=$(tb_ns)" -i 192.0.2.1 -f "$(printf 'j\303\266rg@example.net')" \
 	-r 'user@[IPv6:2001:db8::1]' "$TB_ROOT/tests/fixtures/clean.eml" >"$out" 2>&1
 check "8-bit sender, address-literal recipient: 451 4.7.1, no crash" \
 	grep -q 'recipient <user@\[IPv6:2001:db8::1\]> refused: 451 4.7.1 ' "$out"

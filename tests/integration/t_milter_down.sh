@@ -25,7 +25,8 @@ check "milter down: Postfix keeps it and says why" \
 # the SMTP client's retry.
 port=$MILTER_PORT_main
 conf=$MILTER_CONF_main
-"$CM_BIN" -f -c "$conf" -o "ClamAVDatabaseDirectory=$TB_DIR/clamav" -o Greylist=no >>"$TB_DIR/milter-again.log" 2>&1 &
+"$CM_BIN" -f -c "$conf" -o "ClamAVDatabaseDirectory=$TB_DIR/clamav" -o Greylist=no \
+	-o "Nameservers=$(tb_ns)" >>"$TB_DIR/milter-again.log" 2>&1 &
 pid=$!
 TB_PIDS="$TB_PIDS $pid"
 tb_wait_port "$port" 15 || fail "chainmilter restarted on port $port"
