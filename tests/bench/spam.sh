@@ -21,6 +21,7 @@ work=$(mktemp -d /tmp/cmbench-spam.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cat >"$work/bench.conf" <<CONF
 ClamAV no
+Greylist no
 Nameservers 127.0.0.1@9
 BayesStore lmdb:$work/bayes.lmdb?sync=meta
 CONF
