@@ -84,6 +84,12 @@ static void test_tokens(void **state)
 	assert_true(has_token("lunch"));
 	assert_true(has_token("friday"));
 	assert_true(has_token("have lunch"));
+	/* Pairs of words one apart ("Friday? The cafe"); a word that is not
+	 * kept ("we", "on": shorter than 3) breaks both chains. */
+	assert_true(has_token("friday _ cafe"));
+	assert_false(has_token("shall _ have"));
+	assert_false(has_token("lunch _ friday"));
+	assert_false(has_token("lunch friday"));
 	assert_true(has_token("skip:a 30")); /* a word of 31 letters */
 	/* Header tokens with their field's prefix. */
 	assert_true(has_token("s:lunch"));
@@ -116,10 +122,30 @@ static void test_hash_stable(void **state)
 {
 	unsigned long long h = spam_tok_hash("viagra", 6);
 
-	assert_int_equal(SPAM_TOKENIZER_VERSION, 1);
+	assert_int_equal(SPAM_TOKENIZER_VERSION, 2);
 	if (h != 0x64547fa0daa8cd84ULL)
 		fail_msg("spam_tok_hash(\"viagra\") = 0x%016llx", h);
 	assert_true(spam_tok_hash("", 0) != 0);
+}
+
+/* Only the first SPAM_TOK_MAX_WORDS words of the body are read. */
+static void test_tokens_word_limit(void **state)
+{
+	struct buf b;
+	struct spam_tokens t;
+	char last[32];
+	int i;
+
+	buf_init(&b);
+	buf_puts(&b, "Subject: long\n\n");
+	for (i = 0; i < SPAM_TOK_MAX_WORDS + 10; i++)
+		buf_printf(&b, "word%d ", i);
+	tokenize(b.data, &t, true);
+	snprintf(last, sizeof(last), "word%d", SPAM_TOK_MAX_WORDS - 1);
+	assert_true(has_token(last));
+	snprintf(last, sizeof(last), "word%d", SPAM_TOK_MAX_WORDS);
+	assert_false(has_token(last));
+	buf_free(&b);
 }
 
 static void test_tokens_bounded(void **state)
@@ -567,11 +593,17 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tokens),          cmocka_unit_test(test_hash_stable),
-	    cmocka_unit_test(test_tokens_bounded),  cmocka_unit_test(test_maths),
-	    cmocka_unit_test(test_strongest_clues), cmocka_unit_test(test_separates_lmdb),
-	    cmocka_unit_test(test_learn_semantics), cmocka_unit_test(test_corrupt_file),
-	    cmocka_unit_test(test_foreign_values),  cmocka_unit_test(test_separates_redis),
+	    cmocka_unit_test(test_tokens),
+	    cmocka_unit_test(test_hash_stable),
+	    cmocka_unit_test(test_tokens_bounded),
+	    cmocka_unit_test(test_maths),
+	    cmocka_unit_test(test_tokens_word_limit),
+	    cmocka_unit_test(test_strongest_clues),
+	    cmocka_unit_test(test_separates_lmdb),
+	    cmocka_unit_test(test_learn_semantics),
+	    cmocka_unit_test(test_corrupt_file),
+	    cmocka_unit_test(test_foreign_values),
+	    cmocka_unit_test(test_separates_redis),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
