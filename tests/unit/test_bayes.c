@@ -84,6 +84,12 @@ static void test_tokens(void **state)
 	assert_true(has_token("lunch"));
 	assert_true(has_token("friday"));
 	assert_true(has_token("have lunch"));
+	/* Pairs of words one apart ("Friday? The cafe"); a word that is not
+	 * kept ("we", "on": shorter than 3) breaks both chains. */
+	assert_true(has_token("friday _ cafe"));
+	assert_false(has_token("shall _ have"));
+	assert_false(has_token("lunch _ friday"));
+	assert_false(has_token("lunch friday"));
 	assert_true(has_token("skip:a 30")); /* a word of 31 letters */
 	/* Header tokens with their field's prefix. */
 	assert_true(has_token("s:lunch"));
@@ -116,10 +122,30 @@ static void test_hash_stable(void **state)
 {
 	unsigned long long h = spam_tok_hash("viagra", 6);
 
-	assert_int_equal(SPAM_TOKENIZER_VERSION, 1);
+	assert_int_equal(SPAM_TOKENIZER_VERSION, 2);
 	if (h != 0x64547fa0daa8cd84ULL)
 		fail_msg("spam_tok_hash(\"viagra\") = 0x%016llx", h);
 	assert_true(spam_tok_hash("", 0) != 0);
+}
+
+/* Only the first SPAM_TOK_MAX_WORDS words of the body are read. */
+static void test_tokens_word_limit(void **state)
+{
+	struct buf b;
+	struct spam_tokens t;
+	char last[32];
+	int i;
+
+	buf_init(&b);
+	buf_puts(&b, "Subject: long\n\n");
+	for (i = 0; i < SPAM_TOK_MAX_WORDS + 10; i++)
+		buf_printf(&b, "word%d ", i);
+	tokenize(b.data, &t, true);
+	snprintf(last, sizeof(last), "word%d", SPAM_TOK_MAX_WORDS - 1);
+	assert_true(has_token(last));
+	snprintf(last, sizeof(last), "word%d", SPAM_TOK_MAX_WORDS);
+	assert_false(has_token(last));
+	buf_free(&b);
 }
 
 static void test_tokens_bounded(void **state)
@@ -138,6 +164,16 @@ static void test_tokens_bounded(void **state)
 }
 
 /* ---- mathematics ---- */
+
+static unsigned long rnd_next(void)
+{
+	static unsigned long long x = 88172645463325252ULL;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return (unsigned long)(x >> 11);
+}
 
 static void test_maths(void **state)
 {
@@ -176,6 +212,75 @@ static void test_maths(void **state)
 		c[i] = (struct spam_tcount){(uint32_t)(i + 5), 1};
 	spam_bayes_prob(c, 150, 1000, 1000, &(struct spam_bayes_params){0.45, 0.5, 0.1, 50}, &used);
 	assert_int_equal(used, 50);
+}
+
+/* Reference for the selection of the strongest clues: sort them all
+ * (stable: as strong, the earlier token first), combine the first max. */
+struct ref_clue {
+	double f, dev;
+	size_t i;
+};
+
+static int ref_cmp(const void *a, const void *b)
+{
+	const struct ref_clue *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? 1 : -1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static double ref_prob(const struct spam_tcount *c, size_t n, long ns, long nh,
+                       const struct spam_bayes_params *p)
+{
+	struct ref_clue *cl = malloc(n * sizeof(*cl));
+	double sh = 0, ss = 0;
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		double f = spam_bayes_token(&c[i], ns, nh, p);
+
+		if (fabs(f - 0.5) >= p->min_dev)
+			cl[k++] = (struct ref_clue){f, fabs(f - 0.5), i};
+	}
+	qsort(cl, k, sizeof(*cl), ref_cmp);
+	if (k > p->max_tokens)
+		k = p->max_tokens;
+	for (i = 0; i < k; i++) {
+		sh += log(cl[i].f);
+		ss += log(1 - cl[i].f);
+	}
+	free(cl);
+	return k == 0 ? 0.5
+	              : (1 + (1 - spam_chi2q(-2 * ss, 2 * (unsigned)k)) -
+	                 (1 - spam_chi2q(-2 * sh, 2 * (unsigned)k))) /
+	                    2;
+}
+
+/* The strongest max_tokens clues are found without sorting them all: the
+ * same result as sorting, ties (many, with small counts) included. */
+static void test_strongest_clues(void **state)
+{
+	struct spam_bayes_params p = {0.45, 0.5, 0.1, 150};
+	struct spam_tcount c[2000];
+	size_t n, i, round;
+
+	for (round = 0; round < 400; round++) {
+		double got, want;
+
+		/* Few clues kept of many (the sums far from saturation), or the
+		 * defaults on up to 2000 tokens. */
+		p.max_tokens = round % 2 ? 150 : 12;
+		n = 1 + rnd_next() % (round % 2 ? 2000 : 200);
+		for (i = 0; i < n; i++)
+			c[i] = (struct spam_tcount){(uint32_t)(rnd_next() % 6),
+			                            (uint32_t)(rnd_next() % 6)};
+		got = spam_bayes_prob(c, n, 500, 700, &p, NULL);
+		want = ref_prob(c, n, 500, 700, &p);
+		/* The same clues, added in another order: equal but for rounding. */
+		if (fabs(got - want) > 1e-12)
+			fail_msg("%zu tokens: %.17g, sorting gives %.17g", n, got, want);
+	}
 }
 
 /* ---- a generated corpus ---- */
@@ -488,10 +593,16 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tokens),          cmocka_unit_test(test_hash_stable),
-	    cmocka_unit_test(test_tokens_bounded),  cmocka_unit_test(test_maths),
-	    cmocka_unit_test(test_separates_lmdb),  cmocka_unit_test(test_learn_semantics),
-	    cmocka_unit_test(test_corrupt_file),    cmocka_unit_test(test_foreign_values),
+	    cmocka_unit_test(test_tokens),
+	    cmocka_unit_test(test_hash_stable),
+	    cmocka_unit_test(test_tokens_bounded),
+	    cmocka_unit_test(test_maths),
+	    cmocka_unit_test(test_tokens_word_limit),
+	    cmocka_unit_test(test_strongest_clues),
+	    cmocka_unit_test(test_separates_lmdb),
+	    cmocka_unit_test(test_learn_semantics),
+	    cmocka_unit_test(test_corrupt_file),
+	    cmocka_unit_test(test_foreign_values),
 	    cmocka_unit_test(test_separates_redis),
 	};
 
