@@ -3,6 +3,10 @@
 # check` installs what the tests need, builds and runs every test (also under
 # ASan/UBSan). Both install missing Debian packages themselves.
 
+# A bare `make` builds the daemon and its tools (the module fragments
+# included below define targets first).
+.DEFAULT_GOAL := all
+
 VERSION      := 0.1.0
 PREFIX       ?= /usr/local
 SBINDIR      ?= $(PREFIX)/sbin

@@ -11,7 +11,7 @@
 # SPAM_CORPUS_DIR: where the corpus is (default build/corpus);
 # SPAM_CV_SEEDS (default "1 2 3 4 5"); SPAM_CV_SCORES: a scores file (as
 # etc/scores.conf) tried over the built-in scores, to compare BAYES_ or rule
-# scores without a rebuild.
+# scores without a rebuild; SPAM_CV_KEEP=1 keeps the per-message scores.
 set -eu
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -24,11 +24,17 @@ if [ ! -d "$dir/sa/spam_2" ]; then
 fi
 cp "$lists"/sa.train.ham "$lists"/sa.train.spam "$dir"/
 work=$(mktemp -d /tmp/cmbench-spamcv.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+if [ -n "${SPAM_CV_KEEP:-}" ]; then
+	echo "# per-message scores kept in $work (ham, spam: score label path symbols)"
+else
+	trap 'rm -rf "$work"' EXIT
+fi
 cat >"$work/cv.conf" <<CONF
 ClamAV no
 Greylist no
 Nameservers 127.0.0.1@9
+SPF no
+DMARC no
 Bayes no
 CONF
 

@@ -404,6 +404,51 @@ static const struct fragment fragments[] = {
      "Content-Transfer-Encoding: base64\n\n"
      "TVqQAAMAAAAEAAAA//8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
      "AAAAAAAAAAAAAAAAAA==\n--zz--\n"},
+    {.rule = "SUBJ_MONEY",
+     .msg = HDRS "From: deals@example.biz\nTo: bob@example.org\nSubject: Turn $5 into $20k "
+                 "in a month\n\nhello\n"},
+    {.rule = "SUBJ_FREE",
+     .msg = HDRS "From: deals@example.biz\nTo: bob@example.org\nSubject: Your FREE trial "
+                 "inside\n\nhello\n"},
+    {.rule = "SUBJ_DOTS",
+     .msg = HDRS "From: deals@example.biz\nTo: bob@example.org\nSubject: Rates begin to "
+                 "fall......................\n\nhello\n"},
+    {.rule = "SUBJ_CONSONANT_TAIL",
+     .msg = HDRS "From: deals@example.biz\nTo: bob@example.org\nSubject: Extended car "
+                 "warranties here hvgxs\n\nhello\n"},
+    {.rule = "FROM_LOCAL_MIXED_DIGITS",
+     .msg = HDRS "From: Paul <prospect_111815@mail.example.biz>\nTo: bob@example.org\n"
+                 "Subject: Weekly report\n\nhello\n"},
+    {.rule = "BODY_EARN_MONEY",
+     .msg = HDRS_FULL "\nYou can earn extra income from your kitchen table, and work from "
+                      "home in your spare time.\n"},
+    {.rule = "BODY_MLM",
+     .msg = HDRS_FULL "\nJoin the fastest growing network marketing team: your downline is "
+                      "built for you.\n"},
+    {.rule = "BODY_STOCK_TIP",
+     .msg = HDRS_FULL "\nINVESTOR ALERT: this OTC BB company is about to explode. This "
+                      "release contains forward-looking statements.\n"},
+    {.rule = "BODY_EMAIL_LISTS",
+     .msg = HDRS_FULL "\nReach 20 million fresh e-mail addresses with our bulk emailing "
+                      "service.\n"},
+    {.rule = "BODY_PHARMACY",
+     .msg = HDRS_FULL "\nLose 22.5 lbs in 3 weeks with our new herbal formula.\n"},
+    {.rule = "BODY_DEAR_FRIEND",
+     .msg = HDRS_FULL "\nDear Friend,\n\nI am writing to you with an offer.\n"},
+    {.rule = "BODY_ACT_NOW",
+     .msg = HDRS_FULL "\nThis offer is for a limited time only. Order today!\n"},
+    {.rule = "BODY_TOLL_FREE",
+     .msg = HDRS_FULL "\nCall us at 1-888-555-0199 to claim your prize.\n"},
+    {.rule = "BODY_OPT_IN",
+     .msg = HDRS_FULL "\nYou received this because you opted in at one of our partner sites.\n"},
+    {.rule = "BODY_TAKE_OFF_LIST",
+     .msg = HDRS_FULL "\nTo be taken off our list, reply with the word stop.\n"},
+    {.rule = "BODY_LARGE_SUM",
+     .msg = HDRS_FULL "\nThe fund of US$15,500,000 is in a security vault.\n"},
+    {.rule = "ADVANCE_FEE",
+     .msg = HDRS_FULL "\nDear Sir,\nMy late father deposited the sum of US$25.5 million with "
+                      "a security company. I need a foreign partner to receive the transfer of "
+                      "the funds as next of kin.\n"},
     {.rule = "HELO_NUMERIC", .msg = HDRS_FULL "\nhello\n", .helo = "[203.0.113.77]"},
 };
 
@@ -413,6 +458,23 @@ static const char plain_ham[] =
          "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
          "Friday works for me. The café on the corner opens at noon; see\n"
          "https://cafe.example.net/menu for what they have.\n\nAlice\n";
+
+/*
+ * List and personal mail that looks like the advertising rules but is not:
+ * none of these may hit any scoring rule (technical subjects ending in an
+ * acronym, list footers, sums in a discussion, a phone number abroad).
+ */
+static const char *const near_ham[] = {
+    HDRS "From: Alice Example <alice@example.net>\nTo: ilug@example.org\n"
+         "Subject: Re: [ILUG] Newby to Linux looking for information on cvs\n\n"
+         "Check out the repository with cvs co, then run make.\n\n"
+         "To unsubscribe, send mail to ilug-request@example.org.\n",
+    HDRS "From: Alice Example <alice@example.net>\nTo: bob@example.org\n"
+         "Subject: Re: budget\n\nThe project cost 2 million over three years; the free\n"
+         "software we used saved the rest. Call me on +353 1 555 0199.\n",
+    HDRS "From: Alice Example <alice@example.net>\nTo: bob@example.org\n"
+         "Subject: curses interface to nmh\n\nI removed the old patch from the tree.\n",
+};
 
 static struct spam_ruleset *builtin(void)
 {
@@ -465,12 +527,18 @@ static void test_builtin_plain_ham(void **state)
 {
 	struct spam_ruleset *rs = builtin();
 	long *values = calloc(rs->n, sizeof(*values));
-	size_t i;
+	size_t i, k;
 
 	run_on(rs, plain_ham, NULL, NULL, values);
 	for (i = 0; i < rs->n; i++)
 		if (values[i] > 0 && strncmp(rs->rules[i]->name, "__", 2) != 0)
 			fail_msg("%s hit a plain personal message", rs->rules[i]->name);
+	for (k = 0; k < sizeof(near_ham) / sizeof(near_ham[0]); k++) {
+		run_on(rs, near_ham[k], NULL, NULL, values);
+		for (i = 0; i < rs->n; i++)
+			if (values[i] > 0 && strncmp(rs->rules[i]->name, "__", 2) != 0)
+				fail_msg("%s hit list or personal mail %zu", rs->rules[i]->name, k);
+	}
 	free(values);
 	spam_rules_free(&rs);
 }
