@@ -126,7 +126,7 @@ tb_smtp --xclient 192.0.2.1 --file "$D/ham-test.eml" >/dev/null
 tb_sink_wait 2 || fail "the ham reached the sink"
 h=$(tb_headers_of "$(tb_sink_last)")
 check "a ham arrives with X-Spam-Status: No and BAYES_00" \
-	grep -q '^X-Spam-Status: No, score=-1.5 required=5.0 tests=BAYES_00' "$h"
+	grep -q '^X-Spam-Status: No, score=-\?[0-9.]* required=5.0 tests=BAYES_00' "$h"
 check "its subject is untouched" sh -c "! grep -q '^Subject: \*\*\*SPAM' '$h'"
 
 # DNSBL: the test zone lists 192.0.2.99 (127.0.0.2) and 192.0.2.98 (127.0.0.4).

@@ -473,7 +473,8 @@ static const char *const near_ham[] = {
          "Subject: Re: budget\n\nThe project cost 2 million over three years; the free\n"
          "software we used saved the rest. Call me on +353 1 555 0199.\n",
     HDRS "From: Alice Example <alice@example.net>\nTo: bob@example.org\n"
-         "Subject: curses interface to nmh\n\nI removed the old patch from the tree.\n",
+         "Subject: curses interface to nmh\n\nI removed the old patch from the tree. As for\n"
+         "bulk email: greylisting delays it, which is what we wanted.\n",
 };
 
 static struct spam_ruleset *builtin(void)
