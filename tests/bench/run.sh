@@ -21,6 +21,14 @@ MSG=$root/tests/fixtures/bench-7k.eml
 N=${BENCH_MESSAGES:-20000}
 C=${BENCH_CONCURRENCY:-8}
 bench() { "$root/build/milterbench" -c "$C" -n "$N" "$@" "$MSG"; }
+# start_cm NAME PORT: chainmilter on $dir/NAME.conf, logging to $dir/NAME.log;
+# its pid in $pid once it listens on PORT.
+start_cm() {
+	"$root/build/chainmilter" -f -c "$dir/$1.conf" 2>"$dir/$1.log" &
+	pid=$!
+	pids="$pids $pid"
+	wait_port "$2"
+}
 
 echo "== machine: $(nproc) cores, $(uname -r); message: $(wc -c <"$MSG") bytes; $C sessions at a time"
 
@@ -29,10 +37,7 @@ echo "== machine: $(nproc) cores, $(uname -r); message: $(wc -c <"$MSG") bytes; 
 # nsd; here they are off, so nothing asks this machine's resolver.
 p=$(port)
 printf 'Socket inet:%s@127.0.0.1\nSyslog no\nClamAV no\nGreylist no\nSPF no\nDMARC no\n' "$p" >"$dir/cm.conf"
-"$root/build/chainmilter" -f -c "$dir/cm.conf" 2>"$dir/cm.log" &
-pid=$!
-pids="$pids $pid"
-wait_port "$p"
+start_cm cm "$p"
 echo "== chainmilter $(build/chainmilter version | cut -d' ' -f2), antivirus off: inbound, adds 4 headers (one message per connection, as Postfix sends them)"
 bench -l chainmilter -s "inet:$p@127.0.0.1" -i 192.0.2.1 -p "$pid" -k 1
 echo "== chainmilter: 10 messages per connection"
@@ -65,10 +70,7 @@ fi
 p=$(port)
 printf 'Socket inet:%s@127.0.0.1\nSyslog no\nClamAV no\nGreylist no\nNameservers 127.0.0.1@9\nInternalHosts 127.0.0.1, 192.0.2.0/24\nDomain example.org\nSelector bench\nKeyFile %s\nCanonicalization relaxed/relaxed\n' \
 	"$p" "$dir/keys/bench.private" >"$dir/cmsign.conf"
-"$root/build/chainmilter" -f -c "$dir/cmsign.conf" 2>"$dir/cmsign.log" &
-pid=$!
-pids="$pids $pid"
-wait_port "$p"
+start_cm cmsign "$p"
 echo "== chainmilter: signing RSA-2048 relaxed/relaxed (outbound: client in InternalHosts)"
 bench -l chainmilter-sign -s "inet:$p@127.0.0.1" -i 192.0.2.1 -p "$pid" -k 1
 kill "$pid"
@@ -77,10 +79,7 @@ kill "$pid"
 p=$(port)
 sed -e "s/^Socket .*/Socket inet:$p@127.0.0.1/" "$dir/cmsign.conf" >"$dir/cmnosign.conf"
 echo "DKIM no" >>"$dir/cmnosign.conf"
-"$root/build/chainmilter" -f -c "$dir/cmnosign.conf" 2>"$dir/cmnosign.log" &
-pid=$!
-pids="$pids $pid"
-wait_port "$p"
+start_cm cmnosign "$p"
 echo "== chainmilter: the same outbound mail, DKIM off (signing's baseline)"
 bench -l chainmilter-nosign -s "inet:$p@127.0.0.1" -i 192.0.2.1 -p "$pid" -k 1
 kill "$pid"
@@ -148,10 +147,7 @@ avbench() { # LABEL SOCKET PID FILE N
 p=$(port)
 printf 'Socket inet:%s@127.0.0.1\nSyslog no\nGreylist no\nSPF no\nDMARC no\nDKIM no\nSpamScoring no\nClamAVDatabaseDirectory %s\n' \
 	"$p" "$db" >"$dir/cmav.conf"
-"$root/build/chainmilter" -f -c "$dir/cmav.conf" 2>"$dir/cmav.log" &
-pid=$!
-pids="$pids $pid"
-wait_port "$p"
+start_cm cmav "$p"
 for m in "$MSG" "$dir/bench-100k.eml"; do
 	size=$(($(wc -c <"$m") / 1000))
 	echo "== chainmilter, antivirus on (libclamav $(dpkg-query -W -f='${Version}' libclamav12 2>/dev/null | cut -d+ -f1), tmpfs): clean ${size} KB, scanned and tagged"
