@@ -337,7 +337,7 @@ static int run_bayes(struct cm_msg *m, const struct spam_state *st, const struct
 	if (detail == NULL || cm_sym(m, spam_bayes_symbol(r.prob), detail) < 0 ||
 	    cm_logfield(m, "bayes", detail) < 0)
 		return -1;
-	if (r.prob >= 0.999 && cm_sym(m, "BAYES_999", detail) < 0)
+	if (r.prob >= SPAM_BAYES_999 && cm_sym(m, "BAYES_999", detail) < 0)
 		return -1;
 	return 0;
 }

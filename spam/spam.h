@@ -20,6 +20,8 @@ struct spam_bayes *spam_state_bayes(const void *state);
 size_t spam_state_max_scan(const void *state);
 /* BAYES_00 ... BAYES_99 for a spam probability. */
 const char *spam_bayes_symbol(double prob);
+/* From this probability BAYES_999 comes on top of BAYES_99. */
+#define SPAM_BAYES_999 0.999
 
 /* `chainmilter learn`: argv[0] is "learn". */
 int spam_learn_main(int argc, char **argv);
