@@ -22,7 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/buf.h"
+#include "../../lib/file.h"
 #include "../../lib/scores.h"
 #include "../../spam/bayes.h"
 #include "../../spam/spam.h"
@@ -82,6 +82,16 @@ static void learn(const struct doc *d, int sign)
 	}
 }
 
+/* A message's tokens, as the daemon would make them (t's memory from p). */
+static int tokens_of(const char *text, size_t len, struct pool *p, struct spam_tokens *t)
+{
+	struct spam_view v;
+
+	if (spam_view_build(&v, text, len, 1 << 20, NULL, p) < 0)
+		return -1;
+	return spam_tokenize(&v, t);
+}
+
 static int load(const char *list, bool spam)
 {
 	FILE *fp = fopen(list, "r");
@@ -94,12 +104,10 @@ static int load(const char *list, bool spam)
 	}
 	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - list) : 1, slash ? list : ".");
 	while (fgets(line, sizeof(line), fp) != NULL) {
-		struct buf b;
-		char chunk[65536];
-		size_t n;
-		FILE *mf;
+		const char *why = NULL;
+		char *text;
+		size_t len;
 		struct pool *p;
-		struct spam_view v;
 		struct spam_tokens t = {0};
 		struct doc *d;
 
@@ -107,18 +115,13 @@ static int load(const char *list, bool spam)
 		if (line[0] == '\0')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, line);
-		mf = fopen(path, "rb");
-		if (mf == NULL) {
-			perror(path);
+		text = file_read(path, &len, &why);
+		if (text == NULL) {
+			fprintf(stderr, "%s: %s\n", path, why);
 			continue;
 		}
-		buf_init(&b);
-		while ((n = fread(chunk, 1, sizeof(chunk), mf)) > 0)
-			buf_append(&b, chunk, n);
-		fclose(mf);
 		p = pool_create();
-		if (spam_view_build(&v, b.data ? b.data : "", b.len, 1 << 20, NULL, p) < 0 ||
-		    spam_tokenize(&v, &t) < 0) {
+		if (tokens_of(text, len, p, &t) < 0) {
 			fprintf(stderr, "%s: out of memory\n", path);
 			return -1;
 		}
@@ -134,7 +137,7 @@ static int load(const char *list, bool spam)
 		d->h = malloc((t.n + 1) * sizeof(*d->h));
 		memcpy(d->h, t.h, t.n * sizeof(*d->h));
 		pool_destroy(&p);
-		buf_free(&b);
+		free(text);
 	}
 	fclose(fp);
 	return 0;
@@ -176,33 +179,25 @@ static int by_dev(const void *a, const void *b)
 /* The message's tokens with their counts, strongest first. */
 static void show(const struct doc *d, long nspam, long nham, const struct spam_bayes_params *prm)
 {
-	struct buf b;
-	char chunk[65536];
-	size_t n, i;
-	FILE *mf = fopen(d->path, "rb");
+	const char *why = NULL;
+	size_t len = 0, i;
+	char *text = file_read(d->path, &len, &why);
 	struct pool *p = pool_create();
-	struct spam_view v;
 	struct spam_tokens t = {0};
 
-	buf_init(&b);
-	while (mf != NULL && (n = fread(chunk, 1, sizeof(chunk), mf)) > 0)
-		buf_append(&b, chunk, n);
-	if (mf != NULL)
-		fclose(mf);
 	sh_nspam = nspam;
 	sh_nham = nham;
 	sh_prm = prm;
 	n_shown = 0;
 	t.trace = trace;
-	spam_view_build(&v, b.data ? b.data : "", b.len, 1 << 20, NULL, p);
-	spam_tokenize(&v, &t);
+	tokens_of(text != NULL ? text : "", text != NULL ? len : 0, p, &t);
 	qsort(shown, n_shown, sizeof(*shown), by_dev);
 	fprintf(stderr, "%s: %.6f\n", d->path, d->prob);
 	for (i = 0; i < n_shown && i < 40; i++)
 		fprintf(stderr, "  %.4f %5u %5u %s\n", shown[i].f, shown[i].c.spam, shown[i].c.ham,
 		        shown[i].text);
 	pool_destroy(&p);
-	buf_free(&b);
+	free(text);
 }
 
 /* ---- -r: the whole score ---- */
@@ -216,27 +211,21 @@ static void report(void *arg, const char *msg)
 static struct cm_scores *load_scores(const char *file)
 {
 	struct cm_scores *sc = scores_create();
-	struct buf b;
-	char chunk[4096];
-	size_t n;
-	FILE *fp;
+	const char *why = NULL;
+	char *text;
 
 	if (sc == NULL)
 		return NULL;
 	scores_parse(sc, cm_default_scores, "built-in scores", report, NULL);
 	if (file == NULL)
 		return sc;
-	if ((fp = fopen(file, "r")) == NULL) {
-		perror(file);
+	if ((text = file_read(file, NULL, &why)) == NULL) {
+		fprintf(stderr, "%s: %s\n", file, why);
 		scores_free(&sc);
 		return NULL;
 	}
-	buf_init(&b);
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(fp);
-	scores_parse(sc, buf_str(&b), file, report, NULL);
-	buf_free(&b);
+	scores_parse(sc, text, file, report, NULL);
+	free(text);
 	return sc;
 }
 
@@ -295,13 +284,13 @@ static void print_scored(const struct doc *d, const struct cm_scores *sc)
 	double score = atof(d->rules), b = 0, b999 = 0;
 
 	scores_lookup(sc, sym, &b);
-	if (d->prob >= 0.999)
+	if (d->prob >= SPAM_BAYES_999)
 		scores_lookup(sc, "BAYES_999", &b999);
 	score += b + b999;
 	printf("%.3f %s %s %s%s%s=%g", score, d->spam ? "spam" : "ham", d->path,
 	       rest != NULL && rest[1] != '\0' ? rest + 1 : "",
 	       rest != NULL && rest[1] != '\0' ? "," : "", sym, b);
-	if (d->prob >= 0.999)
+	if (d->prob >= SPAM_BAYES_999)
 		printf(",BAYES_999=%g", b999);
 	printf("\n");
 }
