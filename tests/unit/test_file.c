@@ -7,27 +7,22 @@
 
 static void test_read(void **state)
 {
+	static const char *const contents[] = {"GTUBE 1000\n# comment\n", ""};
 	const char *why = NULL;
 	const char *path;
-	size_t len = 0;
+	size_t len = 0, i;
 	char *text;
 
 	(void)state;
-	path = cmt_tempfile("GTUBE 1000\n# comment\n");
-	text = file_read(path, &len, &why);
-	assert_non_null(text);
-	assert_int_equal(len, 21);
-	assert_string_equal(text, "GTUBE 1000\n# comment\n");
-	free(text);
-	unlink(path);
-
-	path = cmt_tempfile("");
-	text = file_read(path, &len, &why);
-	assert_non_null(text);
-	assert_int_equal(len, 0);
-	assert_string_equal(text, "");
-	free(text);
-	unlink(path);
+	for (i = 0; i < sizeof(contents) / sizeof(contents[0]); i++) {
+		path = cmt_tempfile(contents[i]);
+		text = file_read(path, &len, &why);
+		assert_non_null(text);
+		assert_int_equal(len, strlen(contents[i]));
+		assert_string_equal(text, contents[i]);
+		free(text);
+		unlink(path);
+	}
 
 	text = file_read("/nonexistent/scores.conf", NULL, &why);
 	assert_null(text);
