@@ -45,8 +45,9 @@ double spam_bayes_token(const struct spam_tcount *c, long nspam, long nham,
  * "bayes:": "t" + a token's 8-byte hash and "N" (the totals) hold counters
  * packed as spam * 2^32 + ham, so one increment learns a token and one
  * read gets both counts; "m" + a 16-byte message digest remembers what a
- * message was learned as (to refuse learning it twice and to move it when
- * relearned as the other class); "V" is the tokenizer version the store
+ * message was learned as, 's' or 'h' ('S' or 'H': learned twice by
+ * spam_bayes_tune), to refuse learning it twice and to move it when
+ * relearned as the other class; "V" is the tokenizer version the store
  * was learned with.
  */
 struct spam_bayes;
@@ -91,6 +92,23 @@ void spam_bayes_digest(const char *message_id, const void *msg, size_t len,
 int spam_bayes_learn(struct spam_bayes *b, const struct spam_tokens *t,
                      const unsigned char digest[16], bool spam, bool forget, enum spam_learned *out,
                      const char **error_r);
+
+/*
+ * Train on error (`chainmilter learn --tune`): learn the message as
+ * spam_bayes_learn does (if it is not yet), then classify it as if it had
+ * never been learned; when that probability is not confidently right
+ * (spam below 1 - margin, ham above margin) learn it a second time, so
+ * that the mail the classifier finds hard - a shop's newsletter among
+ * mailing-list ham - weighs more. A message is learned at most twice;
+ * forgetting or moving it takes out both. *out: what learning it
+ * first did; *prob_r: the held-out probability, or -1 if it was not
+ * classified (the classifier is not active yet, or the message was
+ * learned twice already); *twice_r: it was learned a second time now.
+ */
+int spam_bayes_tune(struct spam_bayes *b, const struct spam_tokens *t,
+                    const unsigned char digest[16], bool spam, long min_learned,
+                    const struct spam_bayes_params *prm, double margin, struct pool *p,
+                    enum spam_learned *out, double *prob_r, bool *twice_r, const char **error_r);
 
 /* Start the store's background sweeper (LMDB: expired tokens go). */
 int spam_bayes_sweep(struct spam_bayes *b, long interval, const char **error_r);

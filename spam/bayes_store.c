@@ -5,6 +5,7 @@
  * batched increment. Counters are packed two in one (spam * 2^32 + ham)
  * so that both backends keep them as the plain integers they know.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,9 +121,14 @@ static void got_value(void *ctx, size_t i, const void *val, size_t len)
 	rd->n_known++;
 }
 
-int spam_bayes_classify(struct spam_bayes *b, const struct spam_tokens *t, long min_learned,
-                        const struct spam_bayes_params *prm, struct pool *p,
-                        struct spam_bayes_result *r, const char **error_r)
+/*
+ * holdout: what this message added to the counts when it was learned
+ * (packed as the counters are), taken out again before combining - the
+ * probability the classifier would give had it never learned it.
+ */
+static int classify(struct spam_bayes *b, const struct spam_tokens *t, long min_learned,
+                    const struct spam_bayes_params *prm, long long holdout, struct pool *p,
+                    struct spam_bayes_result *r, const char **error_r)
 {
 	struct store_key *keys = pool_alloc(p, (t->n + 2) * sizeof(*keys));
 	unsigned char *kbuf = pool_alloc(p, (t->n + 1) * 9);
@@ -145,7 +151,16 @@ int spam_bayes_classify(struct spam_bayes *b, const struct spam_tokens *t, long 
 	rd.n_tokens = t->n;
 	if (store_get_batch(b->store, keys, t->n + 2, got_value, &rd, error_r) < 0)
 		return -1;
-	unpack(rd.totals, &s, &h);
+	unpack(rd.totals - holdout, &s, &h);
+	if (holdout != 0) {
+		long long hs, hh;
+
+		unpack(holdout, &hs, &hh);
+		for (i = 0; i < t->n; i++) {
+			rd.c[i].spam = clamp32((long long)rd.c[i].spam - hs);
+			rd.c[i].ham = clamp32((long long)rd.c[i].ham - hh);
+		}
+	}
 	r->nspam = (long)s;
 	r->nham = (long)h;
 	r->n_known = rd.n_known;
@@ -160,6 +175,13 @@ int spam_bayes_classify(struct spam_bayes *b, const struct spam_tokens *t, long 
 	r->active = true;
 	r->prob = spam_bayes_prob(rd.c, t->n, r->nspam, r->nham, prm, &r->n_used);
 	return 0;
+}
+
+int spam_bayes_classify(struct spam_bayes *b, const struct spam_tokens *t, long min_learned,
+                        const struct spam_bayes_params *prm, struct pool *p,
+                        struct spam_bayes_result *r, const char **error_r)
+{
+	return classify(b, t, min_learned, prm, 0, p, r, error_r);
 }
 
 /* ---- learning ---- */
@@ -257,48 +279,107 @@ static int add(struct spam_bayes *b, const struct spam_tokens *t, long long delt
 	return store_incr_batch(b->store, &total, 1, 0, NULL, error_r);
 }
 
+/* What a message's "m" record says it added to the counters: 's'/'h' once,
+ * 'S'/'H' twice (spam_bayes_tune); 0 for anything else. */
+static long long weight_of(char was)
+{
+	switch (was) {
+	case 's':
+		return HALF;
+	case 'S':
+		return 2 * HALF;
+	case 'h':
+		return 1;
+	case 'H':
+		return 2;
+	default:
+		return 0;
+	}
+}
+
+static int get_record(struct spam_bayes *b, const unsigned char key[17], char *was_r,
+                      const char **error_r)
+{
+	struct buf old;
+	int r;
+
+	*was_r = 0;
+	buf_init(&old);
+	r = store_get(b->store, key, 17, &old, error_r);
+	if (r == 1 && old.len == 1 && weight_of(old.data[0]) != 0)
+		*was_r = old.data[0];
+	buf_free(&old);
+	return r < 0 ? -1 : 0;
+}
+
+/* Count the message as `now` ('s', 'h', 'S', 'H', or 0: not at all). */
+static int set_record(struct spam_bayes *b, const struct spam_tokens *t,
+                      const unsigned char key[17], char was, char now, const char **error_r)
+{
+	if (add(b, t, weight_of(now) - weight_of(was), error_r) < 0)
+		return -1;
+	if (now == 0)
+		return store_del(b->store, key, 17, error_r) < 0 ? -1 : 0;
+	return store_put(b->store, key, 17, &now, 1, 0, error_r);
+}
+
+static void record_key(const unsigned char digest[16], unsigned char key[17])
+{
+	key[0] = 'm';
+	memcpy(key + 1, digest, 16);
+}
+
 int spam_bayes_learn(struct spam_bayes *b, const struct spam_tokens *t,
                      const unsigned char digest[16], bool spam, bool forget, enum spam_learned *out,
                      const char **error_r)
 {
 	unsigned char key[17];
-	struct buf old;
-	long long delta = 0;
-	char was = 0, now = spam ? 's' : 'h';
-	int r;
+	char was, now = spam ? 's' : 'h';
 
 	if (check_version(b, error_r) < 0)
 		return -1;
-	key[0] = 'm';
-	memcpy(key + 1, digest, 16);
-	buf_init(&old);
-	r = store_get(b->store, key, sizeof(key), &old, error_r);
-	if (r == 1 && old.len == 1)
-		was = old.data[0];
-	buf_free(&old);
-	if (r < 0)
+	record_key(digest, key);
+	if (get_record(b, key, &was, error_r) < 0)
 		return -1;
 	if (forget) {
-		if (was != 's' && was != 'h') {
-			*out = SPAM_NOT_LEARNED;
-			return 0;
-		}
-		if (add(b, t, was == 's' ? -HALF : -1, error_r) < 0)
-			return -1;
-		*out = SPAM_FORGOTTEN;
-		return store_del(b->store, key, sizeof(key), error_r) < 0 ? -1 : 0;
+		*out = was == 0 ? SPAM_NOT_LEARNED : SPAM_FORGOTTEN;
+		return was == 0 ? 0 : set_record(b, t, key, was, 0, error_r);
 	}
-	if (was == now) {
+	if (was != 0 && (tolower((unsigned char)was) == now)) {
 		*out = SPAM_ALREADY;
 		return 0;
 	}
-	if (was == 's' || was == 'h')
-		delta = was == 's' ? -HALF : -1;
-	delta += spam ? HALF : 1;
-	if (add(b, t, delta, error_r) < 0)
-		return -1;
 	*out = was != 0 ? SPAM_RELEARNED : SPAM_LEARNED;
-	return store_put(b->store, key, sizeof(key), &now, 1, 0, error_r);
+	return set_record(b, t, key, was, now, error_r);
+}
+
+int spam_bayes_tune(struct spam_bayes *b, const struct spam_tokens *t,
+                    const unsigned char digest[16], bool spam, long min_learned,
+                    const struct spam_bayes_params *prm, double margin, struct pool *p,
+                    enum spam_learned *out, double *prob_r, bool *twice_r, const char **error_r)
+{
+	unsigned char key[17];
+	struct spam_bayes_result r;
+	char was;
+
+	*prob_r = -1;
+	*twice_r = false;
+	if (spam_bayes_learn(b, t, digest, spam, false, out, error_r) < 0)
+		return -1;
+	record_key(digest, key);
+	if (get_record(b, key, &was, error_r) < 0)
+		return -1;
+	if (was != (spam ? 's' : 'h')) /* already learned twice */
+		return 0;
+	if (classify(b, t, min_learned, prm, weight_of(was), p, &r, error_r) < 0)
+		return -1;
+	if (!r.active)
+		return 0;
+	*prob_r = r.prob;
+	if (spam ? r.prob >= 1.0 - margin : r.prob <= margin)
+		return 0;
+	*twice_r = true;
+	return set_record(b, t, key, was, spam ? 'S' : 'H', error_r);
 }
 
 int spam_bayes_totals(struct spam_bayes *b, long *nspam_r, long *nham_r, const char **error_r)

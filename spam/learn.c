@@ -4,7 +4,10 @@
  * anything: walked recursively) and mbox files, through the same view and
  * tokenizer the milter uses, into the config's BayesStore. A message is
  * learned once; learned again as the other class it moves; --forget takes
- * it back out. On a terminal a progress bar shows how far it is.
+ * it back out. --tune, once both classes are learned, trains on error:
+ * each message is classified as if it had not been learned, and the ones
+ * the classifier misjudges are learned a second time (spam_bayes_tune).
+ * On a terminal a progress bar shows how far it is.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -31,9 +34,11 @@
 struct learn {
 	struct spam_bayes *bayes;
 	size_t max_scan;
-	bool spam, forget, bar;
+	long bayes_min;
+	bool spam, forget, tune, bar;
 	/* what happened */
-	unsigned long counts[5]; /* by enum spam_learned */
+	unsigned long counts[SPAM_NOT_LEARNED + 1]; /* by enum spam_learned */
+	unsigned long judged, twice; /* --tune: classified held out, learned again */
 	unsigned long unreadable, messages;
 	/* progress */
 	unsigned long long total_bytes, done_bytes;
@@ -65,7 +70,8 @@ static void draw(struct learn *ln, bool final)
 	memset(bar, '#', (size_t)filled);
 	memset(bar + filled, '.', (size_t)(width - filled));
 	bar[width] = '\0';
-	fprintf(stderr, "\r%s %s [%s] %3d%%  %lu messages", ln->forget ? "forgetting" : "learning",
+	fprintf(stderr, "\r%s %s [%s] %3d%%  %lu messages",
+	        ln->forget ? "forgetting" : ln->tune ? "tuning" : "learning",
 	        ln->spam ? "spam" : "ham", bar, (int)(frac * 100), ln->messages);
 	if (final)
 		fputc('\n', stderr);
@@ -80,6 +86,9 @@ static void learn_one(struct learn *ln, const char *msg, size_t len, const char 
 	unsigned char digest[16];
 	enum spam_learned out;
 	const char *error = NULL;
+	double prob = -1;
+	bool twice = false;
+	int r;
 
 	if (p == NULL || spam_view_build(&v, msg, len, ln->max_scan, NULL, p) < 0 ||
 	    spam_tokenize(&v, &t) < 0) {
@@ -89,7 +98,12 @@ static void learn_one(struct learn *ln, const char *msg, size_t len, const char 
 		return;
 	}
 	spam_bayes_digest(spam_view_header(&v, "Message-ID", 1), msg, len, digest);
-	if (spam_bayes_learn(ln->bayes, &t, digest, ln->spam, ln->forget, &out, &error) < 0) {
+	if (ln->tune)
+		r = spam_bayes_tune(ln->bayes, &t, digest, ln->spam, ln->bayes_min, &spam_bayes_defaults,
+		                    SPAM_TUNE_MARGIN, p, &out, &prob, &twice, &error);
+	else
+		r = spam_bayes_learn(ln->bayes, &t, digest, ln->spam, ln->forget, &out, &error);
+	if (r < 0) {
 		if (ln->bar)
 			fputc('\n', stderr);
 		fprintf(stderr, "chainmilter learn: %s: %s\n", where, error);
@@ -97,6 +111,8 @@ static void learn_one(struct learn *ln, const char *msg, size_t len, const char 
 	} else {
 		ln->counts[out]++;
 		ln->messages++;
+		ln->judged += prob >= 0;
+		ln->twice += twice;
 	}
 	pool_destroy(&p);
 }
@@ -203,9 +219,10 @@ static void walk(struct learn *ln, const char *path, int depth, struct buf *b, b
 static int usage(void)
 {
 	fprintf(stderr,
-	        "usage: chainmilter learn [-c FILE] [-o NAME=VALUE]... --spam|--ham [--forget] "
-	        "[--quiet] PATH...\n"
-	        "  PATH: message files, directories of them (walked), or mbox files\n");
+	        "usage: chainmilter learn [-c FILE] [-o NAME=VALUE]... --spam|--ham "
+	        "[--forget|--tune] [--quiet] PATH...\n"
+	        "  PATH: message files, directories of them (walked), or mbox files\n"
+	        "  --tune: after learning both classes, learn again what the classifier misjudges\n");
 	return 2;
 }
 
@@ -247,7 +264,14 @@ static void report(struct learn *ln, double secs)
 	long ns = 0, nh = 0;
 	const char *error = NULL;
 
-	if (ln->forget)
+	if (ln->tune)
+		printf("tuned %lu messages as %s: %lu misjudged held out and learned a second time, "
+		       "%lu judged right, %lu not judged (learned twice before, or too little learned "
+		       "yet); %lu were not learned as %s before (%lu moved from %s)",
+		       ln->messages, ln->spam ? "spam" : "ham", ln->twice, ln->judged - ln->twice,
+		       ln->messages - ln->judged, ln->counts[SPAM_LEARNED] + ln->counts[SPAM_RELEARNED],
+		       ln->spam ? "spam" : "ham", ln->counts[SPAM_RELEARNED], ln->spam ? "ham" : "spam");
+	else if (ln->forget)
 		printf("forgot %lu messages as %s (%lu had not been learned)",
 		       ln->counts[SPAM_FORGOTTEN], ln->spam ? "spam" : "ham",
 		       ln->counts[SPAM_NOT_LEARNED]);
@@ -269,6 +293,7 @@ int spam_learn_main(int argc, char **argv)
 	    {"spam", no_argument, NULL, 's'},
 	    {"ham", no_argument, NULL, 'h'},
 	    {"forget", no_argument, NULL, 'f'},
+	    {"tune", no_argument, NULL, 't'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -301,6 +326,9 @@ int spam_learn_main(int argc, char **argv)
 		case 'f':
 			ln.forget = true;
 			break;
+		case 't':
+			ln.tune = true;
+			break;
 		case 'q':
 			quiet = true;
 			break;
@@ -308,13 +336,14 @@ int spam_learn_main(int argc, char **argv)
 			return usage();
 		}
 	}
-	if (classes != 1 || optind >= argc)
+	if (classes != 1 || optind >= argc || (ln.forget && ln.tune))
 		return usage();
 	state = cm_load_check(config, ov, n_ov, &spam_check, &l);
 	if (state == NULL)
 		return 2;
 	ln.bayes = spam_state_bayes(state);
 	ln.max_scan = spam_state_max_scan(state);
+	ln.bayes_min = spam_state_bayes_min(state);
 	if (ln.bayes == NULL) {
 		fprintf(stderr,
 		        "chainmilter learn: the classifier is off in this config (Bayes no)\n");

@@ -443,6 +443,11 @@ size_t spam_state_max_scan(const void *state)
 	return ((const struct spam_state *)state)->conf->max_scan;
 }
 
+long spam_state_bayes_min(const void *state)
+{
+	return ((const struct spam_state *)state)->conf->bayes_min;
+}
+
 const struct cm_check spam_check = {
     .name = "spam",
     .title = "Spam scoring",

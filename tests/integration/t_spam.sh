@@ -88,6 +88,32 @@ $CM_BIN learn -c "$TB_DIR/learn.conf" "$D/ham" >"$TB_DIR/out" 2>&1
 check "learn without --spam or --ham shows its usage (exit 2)" \
 	sh -c "[ $? -eq 2 ] && grep -q 'usage: chainmilter learn' '$TB_DIR/out'"
 
+# learn --tune, on a copy of the store (what follows wants the plain one).
+cp "$TB_DIR/bayes.lmdb" "$TB_DIR/tune.lmdb"
+cat >"$TB_DIR/tune.conf" <<EOF
+ClamAV no
+BayesStore lmdb:$TB_DIR/tune.lmdb
+BayesMinLearned 50
+EOF
+T="$CM_BIN learn -c $TB_DIR/tune.conf --tune"
+$T --spam "$D/spam" >"$TB_DIR/out" 2>&1
+check "learn --tune judges every learned spam held out; the generated ones are all right" \
+	grep -q '^tuned 60 messages as spam: 0 misjudged held out and learned a second time, 60 judged right, 0 not judged' "$TB_DIR/out"
+# A spam-looking message said to be ham (as a shop's newsletter would be):
+# moved, misjudged when held out, so learned twice.
+$T --ham "$D/spam/7.eml" >"$TB_DIR/out" 2>&1
+check "learn --tune learns a misjudged message a second time" \
+	grep -q '^tuned 1 messages as ham: 1 misjudged held out and learned a second time, 0 judged right, 0 not judged.*1 were not learned as ham before (1 moved from spam)' "$TB_DIR/out"
+check "... and counts it twice" grep -q 'now knows 59 spam and 65 ham' "$TB_DIR/out"
+$T --ham "$D/spam/7.eml" >"$TB_DIR/out" 2>&1
+check "learn --tune leaves a message learned twice alone" \
+	grep -q '^tuned 1 messages as ham: 0 misjudged .* 0 judged right, 1 not judged' "$TB_DIR/out"
+$CM_BIN learn -c "$TB_DIR/tune.conf" --ham --forget "$D/spam/7.eml" >"$TB_DIR/out" 2>&1
+check "learn --forget takes both out" grep -q 'now knows 59 spam and 63 ham' "$TB_DIR/out"
+$T --ham --forget "$D/spam/7.eml" >"$TB_DIR/out" 2>&1
+check "learn --tune --forget is refused with the usage (exit 2)" \
+	sh -c "[ $? -eq 2 ] && grep -q 'usage: chainmilter learn' '$TB_DIR/out'"
+
 # ---- through Postfix ----
 tb_dns_start || exit 1
 tb_sink_start || exit 1
