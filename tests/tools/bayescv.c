@@ -3,10 +3,15 @@
  * labelled lists of message files, all in memory: tokenize each message
  * once (spam/token.c), learn k-1 folds, classify the held-out fold, for
  * every fold. A message's fold comes from a hash of its path and -S SEED,
- * so runs with other seeds split the corpus other ways. Prints "label
+ * so runs with other seeds split the corpus other ways; with -g from the
+ * From: address's domain (its last two labels) instead, so that a
+ * sender's messages are never on both sides: what the classifier does
+ * with mail from senders it has not learned. -t: after learning the k-1
+ * folds, tune them as `chainmilter learn --tune` does (spam_bayes_tune).
+ * Prints "label
  * probability path" per message, then recall and false positives at a few
  * probability cut-offs. For tuning on training mail only:
- *   tool_bayescv [-k FOLDS] [-S SEED] [-s S] [-x X] [-d MINDEV] [-m MAXTOKENS]
+ *   tool_bayescv [-k FOLDS] [-S SEED] [-g] [-t] [-s S] [-x X] [-d MINDEV] [-m MAXTOKENS]
  *                [-r RULES [-w SCORES]] HAMLIST SPAMLIST
  * With -r, RULES is tool_spameval's output for the same messages with
  * Bayes off (every other symbol of the chain, scored); each line is then
@@ -16,10 +21,12 @@
  * Scores are the built-in ones (etc/scores.conf), then -w SCORES (the
  * same format) to try others without a rebuild.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "../../lib/file.h"
@@ -33,10 +40,12 @@ struct doc {
 	char *path;
 	char *rules; /* -r: "score symbols" from tool_spameval, NULL if absent */
 	char *real;  /* realpath(path), once needed */
+	char group[128]; /* -g: the From: domain's last two labels */
 	bool spam;
 	uint64_t *h;
 	size_t n;
 	int fold;
+	bool twice; /* -t: learned a second time in this fold */
 	double prob;
 };
 
@@ -80,6 +89,59 @@ static void learn(const struct doc *d, int sign)
 		else
 			s->c.ham = (uint32_t)((int64_t)s->c.ham + sign);
 	}
+}
+
+/* The last two labels of the From: address's domain, lower case ("" if none). */
+static void from_domain(const char *text, size_t len, char *out, size_t size)
+{
+	const char *end = text + len, *p = text, *eol, *at = NULL, *q, *dom, *dot1 = NULL, *dot2 = NULL;
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (;;) {
+		if (p >= end || *p == '\n' || *p == '\r')
+			return; /* end of the header: no From: */
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = end;
+		if (eol - p > 5 && strncasecmp(p, "From:", 5) == 0)
+			break;
+		p = eol + 1;
+	}
+	for (q = p; q < eol; q++)
+		if (*q == '@')
+			at = q;
+	if (at == NULL)
+		return;
+	for (dom = at + 1, q = dom; q < eol && (isalnum((unsigned char)*q) || *q == '.' || *q == '-'); q++)
+		if (*q == '.') {
+			dot2 = dot1;
+			dot1 = q;
+		}
+	if (dot2 != NULL)
+		dom = dot2 + 1;
+	for (; dom < q && n + 1 < size; dom++)
+		out[n++] = (char)tolower((unsigned char)*dom);
+	out[n] = '\0';
+}
+
+/* The classifier's probability for d with the counts as they are now. */
+static double classify(const struct doc *d, long nspam, long nham,
+                       const struct spam_bayes_params *prm)
+{
+	static struct spam_tcount *c;
+	static size_t cap_c;
+	size_t j;
+
+	if (d->n > cap_c) {
+		cap_c = d->n;
+		c = realloc(c, cap_c * sizeof(*c));
+	}
+	for (j = 0; j < d->n; j++) {
+		struct slot *s = slot_of(d->h[j], false);
+
+		c[j] = s != NULL ? s->c : (struct spam_tcount){0, 0};
+	}
+	return spam_bayes_prob(c, d->n, nspam, nham, prm, NULL);
 }
 
 /* A message's tokens, as the daemon would make them (t's memory from p). */
@@ -133,6 +195,7 @@ static int load(const char *list, bool spam)
 		memset(d, 0, sizeof(*d));
 		d->path = strdup(path);
 		d->spam = spam;
+		from_domain(text, len, d->group, sizeof(d->group));
 		d->n = t.n;
 		d->h = malloc((t.n + 1) * sizeof(*d->h));
 		memcpy(d->h, t.h, t.n * sizeof(*d->h));
@@ -299,18 +362,25 @@ int main(int argc, char **argv)
 {
 	struct spam_bayes_params prm = spam_bayes_defaults;
 	static const double cuts[] = {0.5, 0.8, 0.9, 0.95, 0.99, 0.999};
-	struct spam_tcount *c = NULL;
-	size_t i, j, cap_c = 0;
+	size_t i, j;
 	long nspam = 0, nham = 0, tspam = 0, tham = 0;
 	int k = 5, f, opt;
 	unsigned long long seed = 0;
+	bool group = false;
+	bool tune = false;
 	const char *rules_file = NULL, *scores_file = NULL;
 	struct cm_scores *sc = NULL;
 
-	while ((opt = getopt(argc, argv, "k:S:s:x:d:m:e:r:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "k:S:gts:x:d:m:e:r:w:")) != -1) {
 		switch (opt) {
 		case 'S':
 			seed = strtoull(optarg, NULL, 10);
+			break;
+		case 'g':
+			group = true;
+			break;
+		case 't':
+			tune = true;
 			break;
 		case 'r':
 			rules_file = optarg;
@@ -342,7 +412,7 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind != 2 || k < 2 || (scores_file != NULL && rules_file == NULL)) {
 		fprintf(stderr,
-		        "usage: tool_bayescv [-k FOLDS] [-S SEED] [-s S] [-x X] [-d MINDEV] "
+		        "usage: tool_bayescv [-k FOLDS] [-S SEED] [-g] [-t] [-s S] [-x X] [-d MINDEV] "
 		        "[-m MAXTOKENS] [-r RULES [-w SCORES]] HAMLIST SPAMLIST\n");
 		return 2;
 	}
@@ -354,11 +424,14 @@ int main(int argc, char **argv)
 	table = calloc(table_cap, sizeof(*table));
 	for (i = 0; i < n_docs; i++) {
 		const char *base = strrchr(docs[i].path, '/');
-		char key[64];
+		char key[192];
 
 		/* By the file's name, not its place in the list: the same split
-		 * whatever order or directory the lists give. */
-		snprintf(key, sizeof(key), "%s/%llu", base != NULL ? base + 1 : docs[i].path, seed);
+		 * whatever order or directory the lists give; -g: by sender. */
+		if (group && docs[i].group[0] != '\0')
+			snprintf(key, sizeof(key), "@%s/%llu", docs[i].group, seed);
+		else
+			snprintf(key, sizeof(key), "%s/%llu", base != NULL ? base + 1 : docs[i].path, seed);
 		docs[i].fold = (int)(spam_tok_hash(key, strlen(key)) % (uint64_t)k);
 		learn(&docs[i], 1);
 		if (docs[i].spam)
@@ -374,27 +447,40 @@ int main(int argc, char **argv)
 				learn(&docs[i], -1);
 				docs[i].spam ? nspam-- : nham--;
 			}
+		for (i = 0; tune && i < n_docs; i++) {
+			struct doc *d = &docs[i];
+			double pr;
+
+			/* learn --tune: judged as if never learned, learned again if misjudged */
+			if (d->fold == f)
+				continue;
+			learn(d, -1);
+			d->spam ? nspam-- : nham--;
+			pr = classify(d, nspam, nham, &prm);
+			learn(d, 1);
+			d->spam ? nspam++ : nham++;
+			if (d->spam ? pr < 1 - SPAM_TUNE_MARGIN : pr > SPAM_TUNE_MARGIN) {
+				learn(d, 1);
+				d->twice = true;
+				d->spam ? nspam++ : nham++;
+			}
+		}
 		for (i = 0; i < n_docs; i++) {
 			struct doc *d = &docs[i];
 
 			if (d->fold != f)
 				continue;
-			if (d->n > cap_c) {
-				cap_c = d->n;
-				c = realloc(c, cap_c * sizeof(*c));
-			}
-			for (j = 0; j < d->n; j++) {
-				struct slot *s = slot_of(d->h[j], false);
-
-				c[j] = s != NULL ? s->c : (struct spam_tcount){0, 0};
-			}
-			d->prob = spam_bayes_prob(c, d->n, nspam, nham, &prm, NULL);
+			d->prob = classify(d, nspam, nham, &prm);
 			if (explain != NULL && strstr(d->path, explain) != NULL)
 				show(d, nspam, nham, &prm);
 		}
-		for (i = 0; i < n_docs; i++)
+		for (i = 0; i < n_docs; i++) {
 			if (docs[i].fold == f)
 				learn(&docs[i], 1);
+			if (docs[i].twice)
+				learn(&docs[i], -1);
+			docs[i].twice = false;
+		}
 	}
 	for (i = 0; i < n_docs; i++)
 		if (sc != NULL)
