@@ -38,7 +38,7 @@ struct learn {
 	bool spam, forget, tune, bar;
 	/* what happened */
 	unsigned long counts[SPAM_NOT_LEARNED + 1]; /* by enum spam_learned */
-	unsigned long judged, twice; /* --tune: classified held out, learned again */
+	unsigned long judged, twice;                /* --tune: classified held out, learned again */
 	unsigned long unreadable, messages;
 	/* progress */
 	unsigned long long total_bytes, done_bytes;
@@ -71,7 +71,9 @@ static void draw(struct learn *ln, bool final)
 	memset(bar + filled, '.', (size_t)(width - filled));
 	bar[width] = '\0';
 	fprintf(stderr, "\r%s %s [%s] %3d%%  %lu messages",
-	        ln->forget ? "forgetting" : ln->tune ? "tuning" : "learning",
+	        ln->forget ? "forgetting"
+	        : ln->tune ? "tuning"
+	                   : "learning",
 	        ln->spam ? "spam" : "ham", bar, (int)(frac * 100), ln->messages);
 	if (final)
 		fputc('\n', stderr);
@@ -99,8 +101,9 @@ static void learn_one(struct learn *ln, const char *msg, size_t len, const char 
 	}
 	spam_bayes_digest(spam_view_header(&v, "Message-ID", 1), msg, len, digest);
 	if (ln->tune)
-		r = spam_bayes_tune(ln->bayes, &t, digest, ln->spam, ln->bayes_min, &spam_bayes_defaults,
-		                    SPAM_TUNE_MARGIN, p, &out, &prob, &twice, &error);
+		r = spam_bayes_tune(ln->bayes, &t, digest, ln->spam, ln->bayes_min,
+		                    &spam_bayes_defaults, SPAM_TUNE_MARGIN, p, &out, &prob, &twice,
+		                    &error);
 	else
 		r = spam_bayes_learn(ln->bayes, &t, digest, ln->spam, ln->forget, &out, &error);
 	if (r < 0) {
@@ -218,11 +221,12 @@ static void walk(struct learn *ln, const char *path, int depth, struct buf *b, b
 
 static int usage(void)
 {
-	fprintf(stderr,
-	        "usage: chainmilter learn [-c FILE] [-o NAME=VALUE]... --spam|--ham "
-	        "[--forget|--tune] [--quiet] PATH...\n"
-	        "  PATH: message files, directories of them (walked), or mbox files\n"
-	        "  --tune: after learning both classes, learn again what the classifier misjudges\n");
+	fprintf(
+	    stderr,
+	    "usage: chainmilter learn [-c FILE] [-o NAME=VALUE]... --spam|--ham "
+	    "[--forget|--tune] [--quiet] PATH...\n"
+	    "  PATH: message files, directories of them (walked), or mbox files\n"
+	    "  --tune: after learning both classes, learn again what the classifier misjudges\n");
 	return 2;
 }
 
@@ -265,12 +269,15 @@ static void report(struct learn *ln, double secs)
 	const char *error = NULL;
 
 	if (ln->tune)
-		printf("tuned %lu messages as %s: %lu misjudged held out and learned a second time, "
-		       "%lu judged right, %lu not judged (learned twice before, or too little learned "
-		       "yet); %lu were not learned as %s before (%lu moved from %s)",
-		       ln->messages, ln->spam ? "spam" : "ham", ln->twice, ln->judged - ln->twice,
-		       ln->messages - ln->judged, ln->counts[SPAM_LEARNED] + ln->counts[SPAM_RELEARNED],
-		       ln->spam ? "spam" : "ham", ln->counts[SPAM_RELEARNED], ln->spam ? "ham" : "spam");
+		printf(
+		    "tuned %lu messages as %s: %lu misjudged held out and learned a second time, "
+		    "%lu judged right, %lu not judged (learned twice before, or too little learned "
+		    "yet); %lu were not learned as %s before (%lu moved from %s)",
+		    ln->messages, ln->spam ? "spam" : "ham", ln->twice, ln->judged - ln->twice,
+		    ln->messages - ln->judged,
+		    ln->counts[SPAM_LEARNED] + ln->counts[SPAM_RELEARNED],
+		    ln->spam ? "spam" : "ham", ln->counts[SPAM_RELEARNED],
+		    ln->spam ? "ham" : "spam");
 	else if (ln->forget)
 		printf("forgot %lu messages as %s (%lu had not been learned)",
 		       ln->counts[SPAM_FORGOTTEN], ln->spam ? "spam" : "ham",
@@ -290,12 +297,9 @@ static void report(struct learn *ln, double secs)
 int spam_learn_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"spam", no_argument, NULL, 's'},
-	    {"ham", no_argument, NULL, 'h'},
-	    {"forget", no_argument, NULL, 'f'},
-	    {"tune", no_argument, NULL, 't'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {NULL, 0, NULL, 0},
+	    {"spam", no_argument, NULL, 's'},   {"ham", no_argument, NULL, 'h'},
+	    {"forget", no_argument, NULL, 'f'}, {"tune", no_argument, NULL, 't'},
+	    {"quiet", no_argument, NULL, 'q'},  {NULL, 0, NULL, 0},
 	};
 	struct learn ln = {0};
 	char *ov[MAX_OV];

@@ -38,8 +38,8 @@
 
 struct doc {
 	char *path;
-	char *rules; /* -r: "score symbols" from tool_spameval, NULL if absent */
-	char *real;  /* realpath(path), once needed */
+	char *rules;     /* -r: "score symbols" from tool_spameval, NULL if absent */
+	char *real;      /* realpath(path), once needed */
 	char group[128]; /* -g: the From: domain's last two labels */
 	bool spam;
 	uint64_t *h;
@@ -94,7 +94,8 @@ static void learn(const struct doc *d, int sign)
 /* The last two labels of the From: address's domain, lower case ("" if none). */
 static void from_domain(const char *text, size_t len, char *out, size_t size)
 {
-	const char *end = text + len, *p = text, *eol, *at = NULL, *q, *dom, *dot1 = NULL, *dot2 = NULL;
+	const char *end = text + len, *p = text, *eol, *at = NULL, *q, *dom, *dot1 = NULL,
+	           *dot2 = NULL;
 	size_t n = 0;
 
 	out[0] = '\0';
@@ -112,7 +113,8 @@ static void from_domain(const char *text, size_t len, char *out, size_t size)
 			at = q;
 	if (at == NULL)
 		return;
-	for (dom = at + 1, q = dom; q < eol && (isalnum((unsigned char)*q) || *q == '.' || *q == '-'); q++)
+	for (dom = at + 1, q = dom;
+	     q < eol && (isalnum((unsigned char)*q) || *q == '.' || *q == '-'); q++)
 		if (*q == '.') {
 			dot2 = dot1;
 			dot1 = q;
@@ -411,9 +413,10 @@ int main(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 2 || k < 2 || (scores_file != NULL && rules_file == NULL)) {
-		fprintf(stderr,
-		        "usage: tool_bayescv [-k FOLDS] [-S SEED] [-g] [-t] [-s S] [-x X] [-d MINDEV] "
-		        "[-m MAXTOKENS] [-r RULES [-w SCORES]] HAMLIST SPAMLIST\n");
+		fprintf(
+		    stderr,
+		    "usage: tool_bayescv [-k FOLDS] [-S SEED] [-g] [-t] [-s S] [-x X] [-d MINDEV] "
+		    "[-m MAXTOKENS] [-r RULES [-w SCORES]] HAMLIST SPAMLIST\n");
 		return 2;
 	}
 	if (load(argv[optind], false) < 0 || load(argv[optind + 1], true) < 0)
@@ -431,7 +434,8 @@ int main(int argc, char **argv)
 		if (group && docs[i].group[0] != '\0')
 			snprintf(key, sizeof(key), "@%s/%llu", docs[i].group, seed);
 		else
-			snprintf(key, sizeof(key), "%s/%llu", base != NULL ? base + 1 : docs[i].path, seed);
+			snprintf(key, sizeof(key), "%s/%llu",
+			         base != NULL ? base + 1 : docs[i].path, seed);
 		docs[i].fold = (int)(spam_tok_hash(key, strlen(key)) % (uint64_t)k);
 		learn(&docs[i], 1);
 		if (docs[i].spam)
