@@ -4,7 +4,7 @@
  * once (spam/token.c), learn k-1 folds, classify the held-out fold, for
  * every fold. A message's fold comes from a hash of its path and -S SEED,
  * so runs with other seeds split the corpus other ways; with -g from the
- * From: address's domain (its last two labels) instead, so that a
+ * From: address's registered domain instead, so that a
  * sender's messages are never on both sides: what the classifier does
  * with mail from senders it has not learned. -t: after learning the k-1
  * folds, tune them as `chainmilter learn --tune` does (spam_bayes_tune).
@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "../../lib/file.h"
@@ -34,13 +33,14 @@
 #include "../../spam/bayes.h"
 #include "../../spam/spam.h"
 #include "../../spam/token.h"
+#include "../../spam/uri.h"
 #include "../../spam/view.h"
 
 struct doc {
 	char *path;
 	char *rules;     /* -r: "score symbols" from tool_spameval, NULL if absent */
 	char *real;      /* realpath(path), once needed */
-	char group[128]; /* -g: the From: domain's last two labels */
+	char group[128]; /* -g: the From: address's registered domain */
 	bool spam;
 	uint64_t *h;
 	size_t n;
@@ -91,39 +91,22 @@ static void learn(const struct doc *d, int sign)
 	}
 }
 
-/* The last two labels of the From: address's domain, lower case ("" if none). */
-static void from_domain(const char *text, size_t len, char *out, size_t size)
+/* The registered domain of the From: address, lower case ("" if none). */
+static void from_domain(const struct spam_view *v, char *out, size_t size)
 {
-	const char *end = text + len, *p = text, *eol, *at = NULL, *q, *dom, *dot1 = NULL,
-	           *dot2 = NULL;
-	size_t n = 0;
+	const char *from = spam_view_header(v, "From", 1), *at;
+	struct spam_addr a;
+	char host[256];
+	size_t i;
 
 	out[0] = '\0';
-	for (;;) {
-		if (p >= end || *p == '\n' || *p == '\r')
-			return; /* end of the header: no From: */
-		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			eol = end;
-		if (eol - p > 5 && strncasecmp(p, "From:", 5) == 0)
-			break;
-		p = eol + 1;
-	}
-	for (q = p; q < eol; q++)
-		if (*q == '@')
-			at = q;
-	if (at == NULL)
+	if (from == NULL || spam_addr_parse(from, v->p, &a, 1) != 1 ||
+	    (at = strrchr(a.addr, '@')) == NULL)
 		return;
-	for (dom = at + 1, q = dom;
-	     q < eol && (isalnum((unsigned char)*q) || *q == '.' || *q == '-'); q++)
-		if (*q == '.') {
-			dot2 = dot1;
-			dot1 = q;
-		}
-	if (dot2 != NULL)
-		dom = dot2 + 1;
-	for (; dom < q && n + 1 < size; dom++)
-		out[n++] = (char)tolower((unsigned char)*dom);
-	out[n] = '\0';
+	for (i = 0; at[1 + i] != '\0' && i + 1 < sizeof(host); i++)
+		host[i] = (char)tolower((unsigned char)at[1 + i]);
+	host[i] = '\0';
+	snprintf(out, size, "%s", spam_uri_domain(host));
 }
 
 /* The classifier's probability for d with the counts as they are now. */
@@ -146,14 +129,13 @@ static double classify(const struct doc *d, long nspam, long nham,
 	return spam_bayes_prob(c, d->n, nspam, nham, prm, NULL);
 }
 
-/* A message's tokens, as the daemon would make them (t's memory from p). */
-static int tokens_of(const char *text, size_t len, struct pool *p, struct spam_tokens *t)
+/* A message's view and tokens, as the daemon would make them (from p). */
+static int tokens_of(const char *text, size_t len, struct pool *p, struct spam_view *v,
+                     struct spam_tokens *t)
 {
-	struct spam_view v;
-
-	if (spam_view_build(&v, text, len, 1 << 20, NULL, p) < 0)
+	if (spam_view_build(v, text, len, 1 << 20, NULL, p) < 0)
 		return -1;
-	return spam_tokenize(&v, t);
+	return spam_tokenize(v, t);
 }
 
 static int load(const char *list, bool spam)
@@ -172,6 +154,7 @@ static int load(const char *list, bool spam)
 		char *text;
 		size_t len;
 		struct pool *p;
+		struct spam_view v;
 		struct spam_tokens t = {0};
 		struct doc *d;
 
@@ -185,7 +168,7 @@ static int load(const char *list, bool spam)
 			continue;
 		}
 		p = pool_create();
-		if (tokens_of(text, len, p, &t) < 0) {
+		if (tokens_of(text, len, p, &v, &t) < 0) {
 			fprintf(stderr, "%s: out of memory\n", path);
 			return -1;
 		}
@@ -197,7 +180,7 @@ static int load(const char *list, bool spam)
 		memset(d, 0, sizeof(*d));
 		d->path = strdup(path);
 		d->spam = spam;
-		from_domain(text, len, d->group, sizeof(d->group));
+		from_domain(&v, d->group, sizeof(d->group));
 		d->n = t.n;
 		d->h = malloc((t.n + 1) * sizeof(*d->h));
 		memcpy(d->h, t.h, t.n * sizeof(*d->h));
@@ -248,6 +231,7 @@ static void show(const struct doc *d, long nspam, long nham, const struct spam_b
 	size_t len = 0, i;
 	char *text = file_read(d->path, &len, &why);
 	struct pool *p = pool_create();
+	struct spam_view v;
 	struct spam_tokens t = {0};
 
 	sh_nspam = nspam;
@@ -255,7 +239,7 @@ static void show(const struct doc *d, long nspam, long nham, const struct spam_b
 	sh_prm = prm;
 	n_shown = 0;
 	t.trace = trace;
-	tokens_of(text != NULL ? text : "", text != NULL ? len : 0, p, &t);
+	tokens_of(text != NULL ? text : "", text != NULL ? len : 0, p, &v, &t);
 	qsort(shown, n_shown, sizeof(*shown), by_dev);
 	fprintf(stderr, "%s: %.6f\n", d->path, d->prob);
 	for (i = 0; i < n_shown && i < 40; i++)
