@@ -41,6 +41,11 @@ double spam_chi2q(double x2, unsigned v)
 	return sum < 1.0 ? sum : 1.0;
 }
 
+bool spam_bayes_misjudged(double prob, bool spam, double margin)
+{
+	return spam ? prob < 1.0 - margin : prob > margin;
+}
+
 double spam_bayes_token(const struct spam_tcount *c, long nspam, long nham,
                         const struct spam_bayes_params *p)
 {

@@ -36,6 +36,10 @@ double spam_chi2q(double x2, unsigned v);
 double spam_bayes_prob(const struct spam_tcount *c, size_t n, long nspam, long nham,
                        const struct spam_bayes_params *p, size_t *n_used_r);
 
+/* learn --tune's test: a probability given a message held out is not
+ * confidently right (spam under 1 - margin, ham over margin). */
+bool spam_bayes_misjudged(double prob, bool spam, double margin);
+
 /* A token's f(w): the spam probability of a message holding it. */
 double spam_bayes_token(const struct spam_tcount *c, long nspam, long nham,
                         const struct spam_bayes_params *p);

@@ -329,20 +329,19 @@ static void record_key(const unsigned char digest[16], unsigned char key[17])
 	memcpy(key + 1, digest, 16);
 }
 
-int spam_bayes_learn(struct spam_bayes *b, const struct spam_tokens *t,
-                     const unsigned char digest[16], bool spam, bool forget, enum spam_learned *out,
-                     const char **error_r)
+/* Learn (or forget) the message whose record is key; *rec_r: the record after. */
+static int learn_as(struct spam_bayes *b, const struct spam_tokens *t, const unsigned char key[17],
+                    bool spam, bool forget, enum spam_learned *out, char *rec_r,
+                    const char **error_r)
 {
-	unsigned char key[17];
 	char was, now = spam ? 's' : 'h';
 
-	if (check_version(b, error_r) < 0)
-		return -1;
-	record_key(digest, key);
 	if (get_record(b, key, &was, error_r) < 0)
 		return -1;
+	*rec_r = was;
 	if (forget) {
 		*out = was == 0 ? SPAM_NOT_LEARNED : SPAM_FORGOTTEN;
+		*rec_r = 0;
 		return was == 0 ? 0 : set_record(b, t, key, was, 0, error_r);
 	}
 	if (was != 0 && (tolower((unsigned char)was) == now)) {
@@ -350,7 +349,21 @@ int spam_bayes_learn(struct spam_bayes *b, const struct spam_tokens *t,
 		return 0;
 	}
 	*out = was != 0 ? SPAM_RELEARNED : SPAM_LEARNED;
+	*rec_r = now;
 	return set_record(b, t, key, was, now, error_r);
+}
+
+int spam_bayes_learn(struct spam_bayes *b, const struct spam_tokens *t,
+                     const unsigned char digest[16], bool spam, bool forget, enum spam_learned *out,
+                     const char **error_r)
+{
+	unsigned char key[17];
+	char rec;
+
+	if (check_version(b, error_r) < 0)
+		return -1;
+	record_key(digest, key);
+	return learn_as(b, t, key, spam, forget, out, &rec, error_r);
 }
 
 int spam_bayes_tune(struct spam_bayes *b, const struct spam_tokens *t,
@@ -360,26 +373,26 @@ int spam_bayes_tune(struct spam_bayes *b, const struct spam_tokens *t,
 {
 	unsigned char key[17];
 	struct spam_bayes_result r;
-	char was;
+	char rec;
 
 	*prob_r = -1;
 	*twice_r = false;
-	if (spam_bayes_learn(b, t, digest, spam, false, out, error_r) < 0)
+	if (check_version(b, error_r) < 0)
 		return -1;
 	record_key(digest, key);
-	if (get_record(b, key, &was, error_r) < 0)
+	if (learn_as(b, t, key, spam, false, out, &rec, error_r) < 0)
 		return -1;
-	if (was != (spam ? 's' : 'h')) /* already learned twice */
+	if (rec != (spam ? 's' : 'h')) /* already learned twice */
 		return 0;
-	if (classify(b, t, min_learned, prm, weight_of(was), p, &r, error_r) < 0)
+	if (classify(b, t, min_learned, prm, weight_of(rec), p, &r, error_r) < 0)
 		return -1;
 	if (!r.active)
 		return 0;
 	*prob_r = r.prob;
-	if (spam ? r.prob >= 1.0 - margin : r.prob <= margin)
+	if (!spam_bayes_misjudged(r.prob, spam, margin))
 		return 0;
 	*twice_r = true;
-	return set_record(b, t, key, was, spam ? 'S' : 'H', error_r);
+	return set_record(b, t, key, rec, spam ? 'S' : 'H', error_r);
 }
 
 int spam_bayes_totals(struct spam_bayes *b, long *nspam_r, long *nham_r, const char **error_r)

@@ -447,7 +447,7 @@ int main(int argc, char **argv)
 			pr = classify(d, nspam, nham, &prm);
 			learn(d, 1);
 			d->spam ? nspam++ : nham++;
-			if (d->spam ? pr < 1 - SPAM_TUNE_MARGIN : pr > SPAM_TUNE_MARGIN) {
+			if (spam_bayes_misjudged(pr, d->spam, SPAM_TUNE_MARGIN)) {
 				learn(d, 1);
 				d->twice = true;
 				d->spam ? nspam++ : nham++;
