@@ -37,7 +37,9 @@ static void trace(void *arg, const char *text, size_t len)
 	buf_putc(&traced, '\n');
 }
 
-static void tokenize(const char *msg, struct spam_tokens *t, bool with_trace)
+/* msg's tokens, and (digest not NULL) its identity for learning. */
+static void tokenize_id(const char *msg, struct spam_tokens *t, bool with_trace,
+                        unsigned char *digest)
 {
 	struct spam_view v;
 
@@ -48,6 +50,13 @@ static void tokenize(const char *msg, struct spam_tokens *t, bool with_trace)
 	}
 	assert_int_equal(spam_view_build(&v, msg, strlen(msg), 1 << 20, NULL, pool), 0);
 	assert_int_equal(spam_tokenize(&v, t), 0);
+	if (digest != NULL)
+		spam_bayes_digest(spam_view_header(&v, "Message-ID", 1), msg, strlen(msg), digest);
+}
+
+static void tokenize(const char *msg, struct spam_tokens *t, bool with_trace)
+{
+	tokenize_id(msg, t, with_trace, NULL);
 }
 
 static bool has_token(const char *tok)
@@ -336,14 +345,10 @@ static void learn_msg(struct spam_bayes *b, const char *msg, bool spam, bool for
                       enum spam_learned *out)
 {
 	struct spam_tokens t;
-	struct spam_view v;
 	unsigned char digest[16];
 	const char *error = NULL;
 
-	memset(&t, 0, sizeof(t));
-	assert_int_equal(spam_view_build(&v, msg, strlen(msg), 1 << 20, NULL, pool), 0);
-	assert_int_equal(spam_tokenize(&v, &t), 0);
-	spam_bayes_digest(spam_view_header(&v, "Message-ID", 1), msg, strlen(msg), digest);
+	tokenize_id(msg, &t, false, digest);
 	if (spam_bayes_learn(b, &t, digest, spam, forget, out, &error) < 0)
 		fail_msg("learn: %s", error);
 }
@@ -454,15 +459,11 @@ static double tune_msg(struct spam_bayes *b, const char *msg, bool spam, int *ou
 	enum spam_learned learned;
 	bool twice;
 	struct spam_tokens t;
-	struct spam_view v;
 	unsigned char digest[16];
 	const char *error = NULL;
 	double prob;
 
-	memset(&t, 0, sizeof(t));
-	assert_int_equal(spam_view_build(&v, msg, strlen(msg), 1 << 20, NULL, pool), 0);
-	assert_int_equal(spam_tokenize(&v, &t), 0);
-	spam_bayes_digest(spam_view_header(&v, "Message-ID", 1), msg, strlen(msg), digest);
+	tokenize_id(msg, &t, false, digest);
 	if (spam_bayes_tune(b, &t, digest, spam, 200, &spam_bayes_defaults, 0.1, pool, &learned,
 	                    &prob, &twice, &error) < 0)
 		fail_msg("tune: %s", error);
